@@ -3,8 +3,8 @@
 A nightly run mutates a sample rather than everything (``--sample 2000 --seed 2026-11-21``).
 The sample must be the same on every machine and every Python process for the same seed and
 the same mutants, whatever order they come in, so no random generator is used: each mutant
-gets the key ``sha256(seed, id)`` and the smallest keys win. That also makes samples nest: a
-larger sample with the same seed contains the smaller one (file by file).
+gets the key ``sha256(seed, id)`` and the smallest keys of each file win. Within a file, a
+larger share with the same seed therefore extends a smaller one.
 
 The sample is stratified: it is shared across files in proportion to how many mutants each
 file has (largest-remainder rounding), and every file gets at least one mutant while the size
