@@ -1,0 +1,347 @@
+"""The merge gate: judge a run's results against the committed baseline.
+
+The gate fails when the overall score, or the score of a file the run measured, drops more than
+``tolerance`` percentage points below the baseline, or when a survivor appears that the baseline
+does not know (anywhere, only on changed lines, or never, by ``survivor_rule``). A sampled run
+is judged by its 95% interval: it fails only when even the interval's upper bound is below the
+allowed minimum, its per-file scores are not judged, and its new survivors are information.
+
+Alongside the verdict the gate names the *assertion-free tests*: tests that ran with mutants in
+place and noticed none of them — coverage without assertions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from mutgate.baseline import VERDICTS, file_summaries, measured_with, result_mutants, run_info
+from mutgate.errors import ConfigError
+from mutgate.outcome import DETECTED, PENDING, SURVIVED, count_statuses, score
+from mutgate.stats import score_interval
+
+SURVIVOR_RULES = ("anywhere", "changed-lines", "off")
+#: Scores are compared as the baseline stores them (two decimals); this absorbs float noise.
+_EPSILON = 1e-9
+_CHANGE_WIDTH = 60
+_TESTS_SHOWN = 3
+
+
+@dataclass
+class GateVerdict:
+    """The gate's decision and everything needed to explain it."""
+
+    passed: bool
+    reasons: list[str]
+    new_survivors: list[dict[str, Any]]
+    baseline_score: float | None
+    current_score: float | None
+    tolerance: float
+    assertion_free_tests: list[dict[str, Any]] = field(default_factory=list)
+    #: Things worth saying that do not affect the verdict (e.g. rules skipped for a sample).
+    notes: list[str] = field(default_factory=list)
+    sampled: bool = False
+    ci95: tuple[float, float] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ci95"] = list(self.ci95) if self.ci95 else None
+        return data
+
+
+def judge(
+    results: Mapping[str, Any],
+    baseline: Mapping[str, Any],
+    tolerance: float,
+    survivor_rule: str = "anywhere",
+    changed_lines: Mapping[str, set[int]] | None = None,
+) -> GateVerdict:
+    """Judge ``results`` against ``baseline`` (as returned by ``load_baseline``).
+
+    ``ConfigError`` for a bad tolerance or rule, ``"changed-lines"`` without ``changed_lines``,
+    or a run measured with other operators or settings than the baseline.
+    """
+    if not _is_number(tolerance) or tolerance < 0:
+        raise ConfigError(f"the tolerance must be a number of percentage points >= 0, "
+                          f"not {tolerance!r}")
+    if survivor_rule not in SURVIVOR_RULES:
+        raise ConfigError(f"unknown survivor rule {survivor_rule!r} "
+                          f"(choose from {', '.join(SURVIVOR_RULES)})")
+    if survivor_rule == "changed-lines" and changed_lines is None:
+        raise ConfigError("the survivor rule 'changed-lines' needs the changed lines "
+                          "(run with --diff)")
+    check_settings(results, baseline)
+    mutants = result_mutants(results)
+    run = run_info(results)
+    sampled = bool(run.get("sampled"))
+    counts = count_statuses(m["status"] for m in mutants)
+    current = score(counts)
+    ci95 = _run_interval(run, counts) if sampled else None
+    baseline_score = baseline["overall"]["score"]
+    verdict = GateVerdict(
+        passed=True, reasons=[], new_survivors=[], baseline_score=baseline_score,
+        current_score=None if current is None else round(current, 2),
+        tolerance=float(tolerance), assertion_free_tests=assertion_free_tests(results),
+        sampled=sampled, ci95=ci95,
+    )
+    pending = counts.get(PENDING, 0)
+    if pending:
+        verdict.notes.append(f"the run is unfinished: {pending} mutant(s) pending, not judged")
+    _judge_overall(verdict)
+    if sampled:
+        verdict.notes.append("sampled run: per-file scores are not judged")
+    else:
+        _judge_files(verdict, mutants, baseline)
+    _judge_survivors(verdict, mutants, baseline, survivor_rule, changed_lines)
+    verdict.passed = not verdict.reasons
+    return verdict
+
+
+def check_settings(results: Mapping[str, Any], baseline: Mapping[str, Any]) -> None:
+    """``ConfigError`` unless ``results`` were measured as the baseline was."""
+    run = measured_with(results)
+    differences = []
+    if run["operators"] != sorted(baseline["operators"]):
+        differences.append(f"operators {', '.join(run['operators']) or '(none)'} vs "
+                           f"{', '.join(sorted(baseline['operators'])) or '(none)'}")
+    if run["settings"] != baseline["settings"]:
+        differences.append(f"settings {_settings(run['settings'])} vs "
+                           f"{_settings(baseline['settings'])}")
+    if differences:
+        raise ConfigError(
+            "the run was measured differently from the baseline (run vs baseline: "
+            + "; ".join(differences)
+            + "): re-run with the baseline's settings or update the baseline"
+        )
+
+
+def assertion_free_tests(results: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Tests that ran with mutants in place, noticed none, and killed no mutant they cover.
+
+    A test counts as having run against a mutant when the mutant survived (every covering test
+    ran and passed), or when another test killed it after all covering tests had run
+    (``tests_run`` equals the number of covering tests; the runner stops at the first failure,
+    so every test before the killer passed). A test that only covers mutants another test
+    killed first may never have run against them, so it is not blamed.
+
+    Each entry: ``{"test", "covered", "survived", "files"}``; ``covered`` counts the mutants
+    with a verdict that the test covers. Sorted by test id.
+    """
+    covered: dict[str, int] = {}
+    survived: dict[str, int] = {}
+    files: dict[str, set[str]] = {}
+    killers: set[str] = set()
+    witnessed: set[str] = set()
+    for mutant in result_mutants(results):
+        status = mutant["status"]
+        if status not in VERDICTS:
+            continue
+        tests = [t for t in mutant.get("covered_by") or () if isinstance(t, str)]
+        killer = mutant.get("killed_by") if status in DETECTED else None
+        if isinstance(killer, str):
+            killers.add(killer)
+        all_ran = status == SURVIVED or (
+            killer is not None and mutant.get("tests_run") == len(tests) and killer in tests
+        )
+        for test in tests:
+            covered[test] = covered.get(test, 0) + 1
+            files.setdefault(test, set()).add(mutant["file"])
+            if status == SURVIVED:
+                survived[test] = survived.get(test, 0) + 1
+            if all_ran and test != killer:
+                witnessed.add(test)
+    return [
+        {"test": test, "covered": covered[test], "survived": survived.get(test, 0),
+         "files": sorted(files[test])}
+        for test in sorted(witnessed - killers)
+    ]
+
+
+def render_verdict(verdict: GateVerdict, results: Mapping[str, Any]) -> str:
+    """The plain-text report the terminal shows; the last line is the summary."""
+    lines: list[str] = []
+    run = run_info(results)
+    if verdict.new_survivors:
+        title = "new surviving mutants"
+        if verdict.sampled:
+            title += " (information only: sampled run)"
+        lines.append(f"{title} ({len(verdict.new_survivors)}):")
+        lines.extend(_survivor_table(verdict.new_survivors))
+        lines.append("")
+    if verdict.assertion_free_tests:
+        lines.append(f"tests that ran with mutants in place and killed none "
+                     f"({len(verdict.assertion_free_tests)}):")
+        lines.extend(_tests_table(verdict.assertion_free_tests))
+        lines.append("")
+    if run.get("diff_ref"):
+        lines.append(f"changes since {run['diff_ref']}")
+    lines.extend(f"note: {note}" for note in verdict.notes)
+    lines.extend(f"- {reason}" for reason in verdict.reasons)
+    lines.append(summary_line(verdict))
+    return "\n".join(lines) + "\n"
+
+
+def summary_line(verdict: GateVerdict) -> str:
+    """The last line: ``gate: FAILED — score 71.4% vs baseline 80.0% (tolerance 2.0)``."""
+    state = "passed" if verdict.passed else "FAILED"
+    current = _pct(verdict.current_score)
+    if verdict.ci95 is not None:
+        current += f" (95% CI {verdict.ci95[0]:.1f}-{verdict.ci95[1]:.1f})"
+    return (f"gate: {state} — score {current} vs baseline {_pct(verdict.baseline_score)} "
+            f"(tolerance {_points(verdict.tolerance)})")
+
+
+# -- the rules ----------------------------------------------------------------------------------
+
+
+def _judge_overall(verdict: GateVerdict) -> None:
+    base, current = verdict.baseline_score, verdict.current_score
+    if base is None:
+        verdict.notes.append("the baseline has no score yet: the overall score is not judged")
+        return
+    if current is None:
+        verdict.notes.append("the run scored no mutants: the overall score is not judged")
+        return
+    minimum = base - verdict.tolerance
+    if verdict.ci95 is not None:
+        high = verdict.ci95[1]
+        if high < minimum - _EPSILON:
+            verdict.reasons.append(
+                f"overall score dropped: even the sample's upper bound {high:.1f}% "
+                f"(95% CI {verdict.ci95[0]:.1f}-{high:.1f}) is below baseline {_pct(base)} "
+                f"minus tolerance {_points(verdict.tolerance)}"
+            )
+    elif current < minimum - _EPSILON:
+        verdict.reasons.append(
+            f"overall score {_pct(current)} is {base - current:.1f} points below baseline "
+            f"{_pct(base)} (tolerance {_points(verdict.tolerance)})"
+        )
+
+
+def _judge_files(
+    verdict: GateVerdict, mutants: list[dict[str, Any]], baseline: Mapping[str, Any]
+) -> None:
+    known = baseline["files"]
+    sampled_baseline = baseline["overall"].get("ci95") is not None
+    for file, summary in file_summaries(mutants).items():
+        current = summary["score"]
+        if file not in known or current is None or known[file]["score"] is None:
+            continue
+        reference, label = known[file]["score"], "baseline"
+        if sampled_baseline:
+            # A baseline measured on a sample knows a file's score only roughly: compare with
+            # the lower end of what its sampled counts allow.
+            reference = round(score_interval(known[file]["counts"])[0], 2)
+            label = "the sampled baseline's lower bound"
+        if current < reference - verdict.tolerance - _EPSILON:
+            verdict.reasons.append(
+                f"{file}: score {_pct(current)} is {reference - current:.1f} points below "
+                f"{label} {_pct(reference)} (tolerance {_points(verdict.tolerance)})"
+            )
+
+
+def _judge_survivors(
+    verdict: GateVerdict,
+    mutants: list[dict[str, Any]],
+    baseline: Mapping[str, Any],
+    rule: str,
+    changed_lines: Mapping[str, set[int]] | None,
+) -> None:
+    if rule == "off":
+        return
+    known = baseline["survivors"]
+    new = [m for m in mutants if m["status"] == SURVIVED and m["id"] not in known]
+    if rule == "changed-lines":
+        new = [m for m in new if _touches(m, (changed_lines or {}).get(m["file"], set()))]
+    new.sort(key=lambda m: (m["file"], m["line"], m.get("col") or 0, m["id"]))
+    verdict.new_survivors = [_survivor_view(m) for m in new]
+    if not new:
+        return
+    where = " on changed lines" if rule == "changed-lines" else ""
+    message = f"{len(new)} new surviving mutant(s){where} that the baseline does not know"
+    if verdict.sampled:
+        verdict.notes.append(message + " (information only: sampled run)")
+    else:
+        verdict.reasons.append(message)
+
+
+def _touches(mutant: Mapping[str, Any], lines: set[int]) -> bool:
+    first = mutant["line"]
+    last = mutant.get("end_line") if isinstance(mutant.get("end_line"), int) else first
+    return any(line in lines for line in range(first, max(first, last) + 1))
+
+
+def _survivor_view(mutant: Mapping[str, Any]) -> dict[str, Any]:
+    keys = ("id", "file", "line", "col", "end_line", "end_col", "operator", "original",
+            "replacement", "qualname")
+    view = {key: mutant.get(key) for key in keys}
+    view["covered_by"] = sorted(t for t in mutant.get("covered_by") or () if isinstance(t, str))
+    return view
+
+
+def _run_interval(run: Mapping[str, Any], counts: Mapping[str, int]) -> tuple[float, float]:
+    """The run's 95% interval, or one computed from its counts when the run did not record it."""
+    ci95 = run.get("ci95")
+    if (isinstance(ci95, (list, tuple)) and len(ci95) == 2 and all(_is_number(v) for v in ci95)
+            and ci95[0] <= ci95[1]):
+        return (float(ci95[0]), float(ci95[1]))
+    return score_interval(counts)
+
+
+# -- text ---------------------------------------------------------------------------------------
+
+
+def _survivor_table(survivors: list[dict[str, Any]]) -> list[str]:
+    rows = [(f"{s['file']}:{s['line']}", str(s["operator"]), _change(s)) for s in survivors]
+    width0 = max(len(r[0]) for r in rows)
+    width1 = max(len(r[1]) for r in rows)
+    lines = []
+    for row, survivor in zip(rows, survivors, strict=True):
+        lines.append(f"  {row[0]:<{width0}}  {row[1]:<{width1}}  {row[2]}")
+        lines.append(f"  {'':<{width0}}  covered by: {_tests(survivor['covered_by'])}")
+    return lines
+
+
+def _tests_table(tests: list[dict[str, Any]]) -> list[str]:
+    width = max(len(t["test"]) for t in tests)
+    return [
+        f"  {t['test']:<{width}}  covers {t['covered']} mutant(s), {t['survived']} survived, "
+        f"in {', '.join(t['files'])}"
+        for t in tests
+    ]
+
+
+def _change(survivor: Mapping[str, Any]) -> str:
+    return f"{_one_line(survivor['original'])} -> {_one_line(survivor['replacement'])}"
+
+
+def _one_line(text: Any) -> str:
+    flat = " ".join(str(text).split())
+    limit = _CHANGE_WIDTH // 2
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _tests(tests: list[str]) -> str:
+    if not tests:
+        return "(no test recorded)"
+    shown = ", ".join(tests[:_TESTS_SHOWN])
+    extra = len(tests) - _TESTS_SHOWN
+    return shown if extra <= 0 else f"{shown} and {extra} more"
+
+
+def _settings(settings: Mapping[str, Any]) -> str:
+    return "{" + ", ".join(f"{k}={settings[k]!r}" for k in sorted(settings)) + "}"
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}%"
+
+
+def _points(value: float) -> str:
+    return f"{value:.1f}" if round(value, 1) == value else f"{value:g}"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
