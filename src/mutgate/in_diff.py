@@ -35,10 +35,10 @@ def merge_base(root: Path, ref: str) -> str:
     if not ref or ref.startswith("-"):
         raise ConfigError(f"--diff: not a valid git ref: {ref!r}")
     _git(root, "rev-parse", "--show-toplevel", what="find the git repository")
-    if _run_git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode:
-        raise ConfigError(f"--diff: unknown git ref {ref!r} (fetch it first?)")
     if _run_git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").returncode:
         raise ConfigError(f"--diff {ref}: the repository has no commit at HEAD yet")
+    if _run_git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode:
+        raise ConfigError(f"--diff: unknown git ref {ref!r} (fetch it first?)")
     result = _run_git(root, "merge-base", ref, "HEAD")
     if result.returncode:
         raise ConfigError(
