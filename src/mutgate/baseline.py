@@ -192,12 +192,13 @@ def _parse(raw: bytes) -> Any:
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()):
+        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
             raise _Invalid("the baseline is truncated (the JSON ends too early)") from None
-        where = f"line {exc.lineno} column {exc.colno}"
-        raise _Invalid(f"not valid JSON: {exc.msg} at {where}") from None
-    except (ValueError, RecursionError) as exc:
-        raise _Invalid(f"not a usable JSON document ({type(exc).__name__})") from None
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise _Invalid(f"not valid JSON: {exc.msg} ({where})") from None
+    except (ValueError, RecursionError):
+        raise _Invalid("not a usable JSON document (nested too deeply or a number too long)"
+                       ) from None
 
 
 def _reject_constant(name: str) -> Any:

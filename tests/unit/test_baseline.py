@@ -1,0 +1,564 @@
+"""The baseline file: making it, its exact text, loading it defensively, staleness, the ratchet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mutgate.atomic import write_text_atomic
+from mutgate.baseline import (
+    FORMAT_VERSION,
+    BaselineDecrease,
+    is_stale,
+    load_baseline,
+    make_baseline,
+    render_baseline,
+    update_baseline,
+)
+from mutgate.errors import EXIT_GATE_FAILED, EXIT_USAGE, ConfigError
+from mutgate.outcome import count_statuses, score
+
+PROJECT = "demo"
+OPERATORS = ["return", "operator", "boundary"]
+SETTINGS = {"timeout_factor": 2.0, "timeout_constant": 1.0}
+
+
+def mutant(mid: str, status: str = "killed", file: str = "src/pkg/mod.py", line: int = 10,
+           **extra: Any) -> dict[str, Any]:
+    data = {"id": mid, "file": file, "line": line, "col": 5, "end_line": line, "end_col": 10,
+            "operator": "operator.arith", "original": "a + b", "replacement": "a - b",
+            "qualname": "add", "status": status,
+            "killed_by": "tests/test_mod.py::test_add" if status == "killed" else None,
+            "covered_by": ["tests/test_mod.py::test_add"], "tests_run": 1, "duration_ms": 1.0}
+    data.update(extra)
+    return data
+
+
+def results(mutants: list[dict[str, Any]], **run: Any) -> dict[str, Any]:
+    counts = count_statuses(m["status"] for m in mutants)
+    run_section = {"id": 1, "started_at": "2026-11-21T19:40:00+00:00", "wall_s": 1.0,
+                   "mutants_per_s": 1.0, "jobs": 2, "sampled": False, "seed": None,
+                   "ci95": None, "diff_ref": None, "shard": None,
+                   "operators": list(OPERATORS), "settings": dict(SETTINGS)}
+    run_section.update(run)
+    return {"score": score(counts), "counts": counts, "total": len(mutants),
+            "run": run_section, "mutants": mutants}
+
+
+def standard_run() -> dict[str, Any]:
+    return results([
+        mutant("c3", "survived", file="src/pkg/b.py", line=4, operator="boundary.relational",
+               original="x < 1", replacement="x <= 1"),
+        mutant("a1", "killed"),
+        mutant("b2", "timeout", line=11),
+        mutant("d4", "survived", line=12),
+        mutant("e5", "error", file="src/pkg/b.py"),
+        mutant("f6", "no-tests", file="src/pkg/c.py"),
+    ])
+
+
+def write(path: Path, data: Any) -> Path:
+    path.write_text(data if isinstance(data, str) else render_baseline(data), encoding="utf-8")
+    return path
+
+
+def baseline_file(tmp_path: Path, data: dict[str, Any] | None = None) -> Path:
+    return write(tmp_path / "mutgate-baseline.json", data or make_baseline(standard_run(), PROJECT))
+
+
+# -- make_baseline ------------------------------------------------------------------------------
+
+
+def test_make_baseline_fields() -> None:
+    data = make_baseline(standard_run(), PROJECT)
+    assert data["format_version"] == FORMAT_VERSION == 1
+    assert data["project"] == PROJECT
+    assert data["overall"]["score"] == 50.0
+    assert data["overall"]["counts"]["killed"] == 1
+    assert data["overall"]["counts"]["survived"] == 2
+    assert data["overall"]["ci95"] is None
+    assert data["operators"] == ["boundary", "operator", "return"]
+    assert data["settings"] == SETTINGS
+
+
+def test_make_baseline_per_file_scores() -> None:
+    files = make_baseline(standard_run(), PROJECT)["files"]
+    assert list(files) == ["src/pkg/b.py", "src/pkg/c.py", "src/pkg/mod.py"]
+    assert files["src/pkg/mod.py"]["score"] == 66.67
+    assert files["src/pkg/b.py"]["score"] == 0.0
+    assert files["src/pkg/b.py"]["counts"]["error"] == 1
+    assert files["src/pkg/c.py"] == {"score": None, "counts": count_statuses(["no-tests"])}
+
+
+def test_make_baseline_known_survivors() -> None:
+    survivors = make_baseline(standard_run(), PROJECT)["survivors"]
+    assert list(survivors) == ["c3", "d4"]
+    assert survivors["c3"] == {"file": "src/pkg/b.py", "line": 4,
+                               "operator": "boundary.relational", "original": "x < 1",
+                               "replacement": "x <= 1"}
+
+
+def test_nothing_scored_gives_a_null_score() -> None:
+    data = make_baseline(results([mutant("a", "skipped")]), PROJECT)
+    assert data["overall"]["score"] is None
+
+
+def test_sampled_run_records_its_interval() -> None:
+    run = results([mutant("a")], sampled=True, ci95=[20.654321, 100.0], seed="2026-11-21")
+    assert make_baseline(run, PROJECT)["overall"]["ci95"] == [20.65, 100.0]
+
+
+@pytest.mark.parametrize(("key", "value", "words"), [
+    ("diff_ref", "origin/main", "origin/main"),
+    ("shard", [1, 4], "shard"),
+])
+def test_partial_runs_cannot_make_a_baseline(key: str, value: Any, words: str) -> None:
+    with pytest.raises(ConfigError, match=words):
+        make_baseline(results([mutant("a")], **{key: value}), PROJECT)
+
+
+def test_unfinished_run_cannot_make_a_baseline() -> None:
+    with pytest.raises(ConfigError, match="pending"):
+        make_baseline(results([mutant("a"), mutant("b", "pending")]), PROJECT)
+
+
+@pytest.mark.parametrize("bad", [
+    {"mutants": []},
+    {"run": {"operators": "operator"}, "mutants": []},
+    {"run": {"operators": [], "settings": 3}, "mutants": []},
+    {"run": {"operators": []}, "mutants": {}},
+    {"run": {"operators": []}, "mutants": [{"id": "x", "file": "f.py", "line": 1,
+                                             "status": "exploded"}]},
+    {"run": {"operators": []}, "mutants": [{"id": 1}]},
+])
+def test_malformed_results_are_config_errors(bad: dict[str, Any]) -> None:
+    with pytest.raises(ConfigError):
+        make_baseline(bad, PROJECT)
+
+
+# -- render_baseline ----------------------------------------------------------------------------
+
+
+def test_render_is_sorted_indented_and_ends_with_a_newline() -> None:
+    text = render_baseline(make_baseline(standard_run(), PROJECT))
+    assert text.endswith("}\n") and not text.endswith("\n\n")
+    assert text.startswith('{\n  "files": {')
+    assert json.loads(text) == make_baseline(standard_run(), PROJECT)
+    keys = [line.split('"')[1] for line in text.splitlines() if line.startswith('  "')]
+    assert keys == sorted(keys)
+
+
+def test_render_is_deterministic_across_runs_and_mutant_order() -> None:
+    run = standard_run()
+    shuffled = results(list(reversed(run["mutants"])), id=99, started_at="2030-01-01T00:00:00",
+                       wall_s=77.0, jobs=8, operators=list(reversed(OPERATORS)))
+    assert render_baseline(make_baseline(run, PROJECT)) == \
+        render_baseline(make_baseline(shuffled, PROJECT))
+
+
+def test_render_has_no_timestamps_or_run_details() -> None:
+    text = render_baseline(make_baseline(standard_run(), PROJECT))
+    assert "2026" not in text and "wall_s" not in text and "started_at" not in text
+
+
+def test_render_keeps_non_ascii_readable() -> None:
+    run = results([mutant("a", "survived", original="'é'", replacement="''")])
+    assert "'é'" in render_baseline(make_baseline(run, PROJECT))
+
+
+def test_round_trip_through_a_file(tmp_path: Path) -> None:
+    data = make_baseline(standard_run(), PROJECT)
+    path = tmp_path / "mutgate-baseline.json"
+    write_text_atomic(path, render_baseline(data))
+    assert load_baseline(path, PROJECT) == data
+    assert load_baseline(path) == data
+
+
+# -- load_baseline errors -----------------------------------------------------------------------
+
+
+def assert_load_fails(path: Path, *words: str, project: str | None = PROJECT) -> str:
+    before = path.read_bytes() if path.is_file() else None
+    with pytest.raises(ConfigError) as info:
+        load_baseline(path, project)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: ")
+    for word in words:
+        assert word in message
+    assert info.value.exit_code == EXIT_USAGE
+    if before is not None:
+        assert path.read_bytes() == before
+    return message
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "mutgate-baseline.json"
+    assert_load_fails(path, "not found", "mutgate baseline")
+    assert not path.exists()
+
+
+def test_directory_instead_of_file(tmp_path: Path) -> None:
+    assert_load_fails(tmp_path, "cannot read")
+
+
+@pytest.mark.parametrize("content", ["", "   \n\n"])
+def test_empty_file(tmp_path: Path, content: str) -> None:
+    assert_load_fails(write(tmp_path / "b.json", content), "empty")
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.5, 0.9, 0.999])
+def test_truncated_file(tmp_path: Path, fraction: float) -> None:
+    text = render_baseline(make_baseline(standard_run(), PROJECT))
+    assert_load_fails(write(tmp_path / "b.json", text[: int(len(text) * fraction)]), "truncated")
+
+
+@pytest.mark.parametrize("content", ['{"format_version": 1, "proj', '{"a": [1, 2', '{"a":'])
+def test_truncated_inside_a_value(tmp_path: Path, content: str) -> None:
+    assert_load_fails(write(tmp_path / "b.json", content), "truncated")
+
+
+def test_absurdly_long_number(tmp_path: Path) -> None:
+    assert_load_fails(write(tmp_path / "b.json", "1" * 5000), "number too long")
+
+
+@pytest.mark.parametrize("content", [
+    "<<<<<<< HEAD\n{}\n=======\n{}\n>>>>>>> branch\n",
+    "format_version = 1\n",
+    '{"format_version": 1,,}',
+    "{'single': 'quotes'}",
+])
+def test_mangled_file(tmp_path: Path, content: str) -> None:
+    assert_load_fails(write(tmp_path / "b.json", content), "not valid JSON", "line")
+
+
+def test_binary_file(tmp_path: Path) -> None:
+    path = tmp_path / "b.json"
+    path.write_bytes(b"\xff\xfe\x00garbage\x80")
+    assert_load_fails(path, "not UTF-8")
+
+
+def test_nan_is_rejected(tmp_path: Path) -> None:
+    text = render_baseline(make_baseline(standard_run(), PROJECT)).replace("50.0", "NaN")
+    assert_load_fails(write(tmp_path / "b.json", text), "NaN")
+
+
+def test_deeply_nested_json(tmp_path: Path) -> None:
+    assert_load_fails(write(tmp_path / "b.json", "[" * 100_000 + "]" * 100_000))
+
+
+def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    data = make_baseline(standard_run(), PROJECT)
+    path = tmp_path / "b.json"
+    path.write_bytes(b"\xef\xbb\xbf" + render_baseline(data).encode())
+    assert load_baseline(path) == data
+
+
+def test_foreign_project(tmp_path: Path) -> None:
+    path = baseline_file(tmp_path, make_baseline(standard_run(), "other-project"))
+    assert_load_fails(path, "'other-project'", "'demo'")
+
+
+def test_newer_format_version(tmp_path: Path) -> None:
+    data = make_baseline(standard_run(), PROJECT)
+    data["format_version"] = FORMAT_VERSION + 1
+    message = assert_load_fails(baseline_file(tmp_path, data), "newer mutgate", "upgrade")
+    assert str(FORMAT_VERSION + 1) in message
+
+
+def edit(data: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
+    node = data
+    *parents, last = dotted.split(".")
+    for key in parents:
+        node = node[key]
+    if value is DELETE:
+        del node[last]
+    else:
+        node[last] = value
+    return data
+
+
+DELETE = object()
+
+
+@pytest.mark.parametrize(("dotted", "value", "words"), [
+    ("format_version", "1", "format_version"),
+    ("format_version", 0, "format_version"),
+    ("format_version", True, "format_version"),
+    ("format_version", DELETE, "format_version is missing"),
+    ("project", "", "project"),
+    ("project", 7, "project"),
+    ("overall", [], "overall must be an object"),
+    ("overall.score", "80", "overall.score"),
+    ("overall.score", 100.5, "overall.score"),
+    ("overall.score", -1, "overall.score"),
+    ("overall.counts", DELETE, "overall.counts is missing"),
+    ("overall.counts.killed", -3, "overall.counts['killed']"),
+    ("overall.counts.killed", 1.5, "overall.counts['killed']"),
+    ("overall.ci95", [90, 10], "overall.ci95"),
+    ("overall.ci95", [10], "overall.ci95"),
+    ("files", None, "files must be an object, not null"),
+    ("files.src/pkg/mod.py.score", {}, "files['src/pkg/mod.py'].score"),
+    ("operators", "operator", "operators"),
+    ("operators", [1], "operators"),
+    ("settings", [], "settings"),
+    ("survivors", [], "survivors"),
+    ("survivors.c3.line", 0, "survivors['c3'].line"),
+    ("survivors.c3.line", True, "survivors['c3'].line"),
+    ("survivors.c3.original", None, "survivors['c3'].original"),
+    ("survivors.d4.file", DELETE, "survivors['d4'].file is missing"),
+])
+def test_wrong_shapes_and_types(tmp_path: Path, dotted: str, value: Any, words: str) -> None:
+    data = make_baseline(standard_run(), PROJECT)
+    if dotted.startswith("files."):
+        data["files"]["src/pkg/mod.py"]["score"] = value
+    else:
+        edit(data, dotted, value)
+    assert_load_fails(baseline_file(tmp_path, data), words)
+
+
+@pytest.mark.parametrize("content", ["[]", "null", "42", '"text"', "true"])
+def test_not_an_object(tmp_path: Path, content: str) -> None:
+    assert_load_fails(write(tmp_path / "b.json", content), "expected a JSON object")
+
+
+def test_long_values_are_shortened_in_messages(tmp_path: Path) -> None:
+    data = edit(make_baseline(standard_run(), PROJECT), "overall.score", "x" * 500)
+    assert len(assert_load_fails(baseline_file(tmp_path, data))) < 200
+
+
+def test_unknown_extra_keys_are_tolerated(tmp_path: Path) -> None:
+    data = make_baseline(standard_run(), PROJECT)
+    data["comment"] = "added by hand"
+    assert load_baseline(baseline_file(tmp_path, data))["comment"] == "added by hand"
+
+
+# -- fuzzing ------------------------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20,
+)
+FUZZ = settings(max_examples=150, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def load_or_config_error(path: Path, project: str | None = None) -> None:
+    before = path.read_bytes()
+    try:
+        data = load_baseline(path, project)
+    except ConfigError as exc:
+        assert "\n" not in str(exc)
+        assert str(exc).startswith(str(path))
+    else:
+        assert isinstance(data, dict)
+    assert path.read_bytes() == before
+
+
+@FUZZ
+@given(raw=st.binary(max_size=300))
+def test_fuzz_random_bytes(tmp_path: Path, raw: bytes) -> None:
+    path = tmp_path / "fuzz.json"
+    path.write_bytes(raw)
+    load_or_config_error(path)
+
+
+@FUZZ
+@given(value=json_values)
+def test_fuzz_random_json(tmp_path: Path, value: Any) -> None:
+    path = tmp_path / "fuzz.json"
+    path.write_text(json.dumps(value), encoding="utf-8")
+    load_or_config_error(path, PROJECT)
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_one_field_of_a_valid_baseline(tmp_path: Path, data: st.DataObject) -> None:
+    baseline = make_baseline(standard_run(), PROJECT)
+    node: Any = baseline
+    while isinstance(node, dict) and node:
+        key = data.draw(st.sampled_from(sorted(node)))
+        if not isinstance(node[key], dict) or data.draw(st.booleans()):
+            node[key] = data.draw(json_values)
+            break
+        node = node[key]
+    path = tmp_path / "fuzz.json"
+    path.write_text(json.dumps(baseline), encoding="utf-8")
+    load_or_config_error(path, PROJECT)
+
+
+@FUZZ
+@given(cut=st.integers(min_value=0, max_value=2000), junk=st.binary(max_size=5))
+def test_fuzz_damaged_file(tmp_path: Path, cut: int, junk: bytes) -> None:
+    raw = render_baseline(make_baseline(standard_run(), PROJECT)).encode()
+    path = tmp_path / "fuzz.json"
+    path.write_bytes(raw[:cut] + junk + raw[cut + len(junk):])
+    load_or_config_error(path, PROJECT)
+
+
+# -- staleness ----------------------------------------------------------------------------------
+
+
+def test_current_baseline_is_not_stale() -> None:
+    assert is_stale(make_baseline(standard_run(), PROJECT), standard_run(), PROJECT) == []
+
+
+def test_score_change_is_stale() -> None:
+    old = make_baseline(standard_run(), PROJECT)
+    run = standard_run()
+    run["mutants"][3]["status"] = "killed"  # d4 is killed now
+    reasons = is_stale(old, run, PROJECT)
+    assert any("overall score changed: 50.00% -> 75.00%" in r for r in reasons)
+    assert any("killed or gone: d4" in r for r in reasons)
+    assert any("file changed: src/pkg/mod.py" in r for r in reasons)
+
+
+def test_new_survivor_and_new_file_are_stale() -> None:
+    old = make_baseline(standard_run(), PROJECT)
+    run = standard_run()
+    run["mutants"].append(mutant("z9", "survived", file="src/pkg/new.py"))
+    reasons = is_stale(old, run, PROJECT)
+    assert any("1 new survivor: z9" in r for r in reasons)
+    assert any("1 file new: src/pkg/new.py" in r for r in reasons)
+
+
+def test_other_settings_are_stale() -> None:
+    old = make_baseline(standard_run(), PROJECT)
+    run = standard_run()
+    run["run"]["settings"] = {"timeout_factor": 3.0, "timeout_constant": 1.0}
+    run["run"]["operators"] = ["operator"]
+    reasons = is_stale(old, run, PROJECT)
+    assert any(r.startswith("operators changed") for r in reasons)
+    assert any(r.startswith("settings changed") for r in reasons)
+
+
+def test_other_project_is_stale() -> None:
+    old = make_baseline(standard_run(), "elsewhere")
+    assert any("'elsewhere'" in r for r in is_stale(old, standard_run(), PROJECT))
+
+
+def test_counts_change_without_score_change_is_stale() -> None:
+    old = make_baseline(standard_run(), PROJECT)
+    run = standard_run()
+    run["mutants"].append(mutant("g7", "skipped", file="src/pkg/mod.py"))
+    assert "overall counts changed" in is_stale(old, run, PROJECT)
+
+
+# -- the ratchet --------------------------------------------------------------------------------
+
+
+def run_with_score(killed: int, survived: int, **run: Any) -> dict[str, Any]:
+    mutants = [mutant(f"k{i}") for i in range(killed)]
+    mutants += [mutant(f"s{i}", "survived", line=20 + i) for i in range(survived)]
+    return results(mutants, **run)
+
+
+def test_first_baseline_is_created() -> None:
+    data, message = update_baseline(None, run_with_score(3, 1), PROJECT, allow_decrease=False)
+    assert data == make_baseline(run_with_score(3, 1), PROJECT)
+    assert message == "baseline created: score 75.00%, 1 known survivor in 1 file"
+
+
+def test_ratchet_moves_up() -> None:
+    old = make_baseline(run_with_score(3, 2), PROJECT)
+    data, message = update_baseline(old, run_with_score(4, 1), PROJECT, allow_decrease=False)
+    assert data["overall"]["score"] == 80.0
+    assert message.startswith("baseline score raised from 60.00% to 80.00%")
+    assert "1 known survivor (1 killed or gone, 0 new)" in message
+
+
+def test_ratchet_accepts_an_equal_score() -> None:
+    old = make_baseline(run_with_score(3, 1), PROJECT)
+    data, message = update_baseline(old, run_with_score(3, 1), PROJECT, allow_decrease=False)
+    assert data == old
+    assert message.startswith("baseline score unchanged at 75.00%")
+
+
+def test_ratchet_refuses_to_move_down() -> None:
+    old = make_baseline(run_with_score(4, 1), PROJECT)
+    with pytest.raises(BaselineDecrease) as info:
+        update_baseline(old, run_with_score(3, 2), PROJECT, allow_decrease=False)
+    message = str(info.value)
+    assert "would drop from 80.00% to 60.00%" in message
+    assert "--allow-decrease" in message
+    assert info.value.exit_code == EXIT_GATE_FAILED
+
+
+def test_ratchet_moves_down_when_allowed() -> None:
+    old = make_baseline(run_with_score(4, 1), PROJECT)
+    data, message = update_baseline(old, run_with_score(3, 2), PROJECT, allow_decrease=True)
+    assert data["overall"]["score"] == 60.0
+    assert message.startswith("baseline score lowered from 80.00% to 60.00% (--allow-decrease)")
+
+
+def test_nothing_scored_counts_as_a_decrease() -> None:
+    old = make_baseline(run_with_score(4, 1), PROJECT)
+    empty = results([mutant("x", "no-tests")])
+    with pytest.raises(BaselineDecrease, match="to nothing scored"):
+        update_baseline(old, empty, PROJECT, allow_decrease=False)
+
+
+def test_any_score_beats_an_empty_baseline() -> None:
+    old = make_baseline(results([mutant("x", "no-tests")]), PROJECT)
+    _, message = update_baseline(old, run_with_score(1, 9), PROJECT, allow_decrease=False)
+    assert message.startswith("baseline score raised from nothing scored to 10.00%")
+
+
+def test_settings_change_is_mentioned_and_still_ratcheted() -> None:
+    old = make_baseline(run_with_score(4, 1), PROJECT)
+    stronger = run_with_score(3, 2, operators=["operator", "boundary", "return", "extra"])
+    with pytest.raises(BaselineDecrease, match="different operators or settings"):
+        update_baseline(old, stronger, PROJECT, allow_decrease=False)
+    _, message = update_baseline(old, run_with_score(9, 1, settings={"timeout_factor": 5.0}),
+                                 PROJECT, allow_decrease=False)
+    assert "different operators or settings" in message
+
+
+def test_update_refuses_another_projects_baseline() -> None:
+    old = make_baseline(run_with_score(4, 1), "elsewhere")
+    with pytest.raises(ConfigError, match="elsewhere"):
+        update_baseline(old, run_with_score(4, 1), PROJECT, allow_decrease=False)
+
+
+def test_update_refuses_a_diff_run() -> None:
+    old = make_baseline(run_with_score(4, 1), PROJECT)
+    with pytest.raises(ConfigError, match="whole project"):
+        update_baseline(old, run_with_score(5, 0, diff_ref="origin/main"), PROJECT, True)
+
+
+def test_sampled_run_updates_only_what_it_measured() -> None:
+    old = make_baseline(results([
+        mutant("a", "survived", file="src/a.py"),
+        mutant("b", "survived", file="src/b.py"),
+        mutant("c", "killed", file="src/c.py"),
+    ]), PROJECT)
+    sample = results([mutant("a", "killed", file="src/a.py"),
+                      mutant("d", "survived", file="src/a.py", line=30)],
+                     sampled=True, seed="2026-11-21", ci95=[9.45, 90.55])
+    data, message = update_baseline(old, sample, PROJECT, allow_decrease=False)
+    assert sorted(data["survivors"]) == ["b", "d"]  # a was killed, b not sampled, d is new
+    assert data["files"]["src/b.py"] == old["files"]["src/b.py"]
+    assert data["files"]["src/c.py"] == old["files"]["src/c.py"]
+    assert data["files"]["src/a.py"]["score"] == 50.0
+    assert data["overall"]["ci95"] == [9.45, 90.55]
+    assert message.startswith("baseline score raised from 33.33% to 50.00%")
+
+
+def test_sampled_decrease_names_the_interval() -> None:
+    old = make_baseline(run_with_score(9, 1), PROJECT)
+    sample = run_with_score(8, 2, sampled=True, ci95=[49.0, 94.3])
+    with pytest.raises(BaselineDecrease, match=r"95% interval is \[49.00%, 94.30%\]"):
+        update_baseline(old, sample, PROJECT, allow_decrease=False)
+
+
+def test_updated_baseline_renders_identically_to_a_fresh_one() -> None:
+    old = make_baseline(run_with_score(3, 2), PROJECT)
+    data, _ = update_baseline(old, run_with_score(4, 1), PROJECT, allow_decrease=False)
+    assert render_baseline(data) == render_baseline(make_baseline(run_with_score(4, 1), PROJECT))
