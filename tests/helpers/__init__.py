@@ -1,0 +1,1 @@
+"""Helpers shared by mutgate's own tests."""
