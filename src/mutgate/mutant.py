@@ -17,13 +17,15 @@ FAMILIES = ("operator", "boundary", "return")
 
 @dataclass(frozen=True)
 class Mutant:
-    """One mutant: replace ``original`` at ``[start, end)`` (character offsets) with ``replacement``.
+    """One mutant: replace ``original`` at character offsets ``[start, end)`` by ``replacement``.
 
     ``line``/``col`` and ``end_line``/``end_col`` are 1-based. ``qualname`` is the qualified
     name of the innermost enclosing function or class (``"<module>"`` at module level);
     ``swap_target`` is the qualified name of the outermost enclosing function whose code
     object can be replaced in a live process, or ``None`` when the mutant needs a fresh import
-    (module level, class bodies, default values, decorators).
+    (module level, class bodies, default values, decorators). ``target_span`` is that
+    function's text span (from the start of its ``def`` line), and ``target_header`` the
+    enclosing ``class``/block header lines needed to recompile it at the same nesting.
     """
 
     id: str
@@ -40,6 +42,7 @@ class Mutant:
     qualname: str
     swap_target: str | None = None
     target_span: tuple[int, int] | None = None
+    target_header: str = ""
     covered_by: tuple[str, ...] = field(default=())
 
     @property

@@ -1,0 +1,230 @@
+"""The `mutgate` command line: parse options, call the modules that do the work, print.
+
+Exit codes: 0 success, 1 gate failure, 2 usage/configuration/input error, 3 the unmutated test
+suite fails or cannot be collected, 4 internal error (a bug in mutgate), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mutgate import __version__
+from mutgate.config import Config, load_config
+from mutgate.errors import ConfigError, MutgateError
+from mutgate.outcome import STATUSES, SURVIVED
+from mutgate.store import Store
+
+EXIT_INTERNAL = 4
+EXIT_INTERRUPTED = 130
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False, prog_name="mutgate")
+    except click.exceptions.Abort:
+        _fail("interrupted", EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        _fail(exc.format_message(), exc.exit_code)
+    except MutgateError as exc:
+        _fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted; finished results are kept — `mutgate run` again to resume",
+              EXIT_INTERRUPTED)
+    except Exception as exc:  # a bug in mutgate: one line, unless asked for the traceback
+        if os.environ.get("MUTGATE_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (set MUTGATE_DEBUG=1 for details)",
+              EXIT_INTERNAL)
+    sys.exit(0)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"mutgate: error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mutgate")
+@click.option("-C", "--project", "project", default=".", show_default=True,
+              type=click.Path(file_okay=False), help="The project's root directory.")
+@click.pass_context
+def cli(ctx: click.Context, project: str) -> None:
+    """mutgate: a mutation-testing gate for Python projects tested with pytest."""
+    ctx.obj = Path(project)
+
+
+def _config(ctx: click.Context, **overrides: Any) -> Config:
+    return load_config(ctx.obj, overrides)
+
+
+def _store(config: Config) -> Store:
+    return Store.open(config.state_dir, must_exist=True)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-j", "--jobs", type=click.IntRange(min=0), help="Worker processes (0 = CPUs).")
+@click.option("--operators", help="Comma-separated families or operators to use.")
+@click.option("--timeout-factor", type=float, help="Time limit = factor × tests' duration + c.")
+@click.option("--timeout-constant", type=float, help="The constant c of the time limit (s).")
+@click.option("--isolation", type=click.Choice(["auto", "fork", "subprocess"]),
+              help="fork: warm workers (auto); subprocess: a fresh pytest per mutant.")
+@click.option("--pytest-args", help="Extra arguments for pytest, as one string.")
+@click.option("--diff", "diff_ref", metavar="REF", help="Only lines changed since REF.")
+@click.option("--sample", metavar="N|P%", help="Run a reproducible random sample.")
+@click.option("--seed", default="0", show_default=True, help="Seed of --sample.")
+@click.option("--shard", metavar="K/N", help="Run the K-th of N deterministic parts.")
+@click.option("--no-reuse", is_flag=True, help="Re-run every mutant, re-measure coverage.")
+@click.option("--backend", type=click.Choice(["loky", "dask"]), help="Where workers run.")
+@click.option("--scheduler", metavar="ADDRESS", help="dask scheduler, e.g. tcp://host:8786.")
+@click.pass_context
+def run(ctx: click.Context, paths: tuple[str, ...], jobs: int | None, operators: str | None,
+        timeout_factor: float | None, timeout_constant: float | None, isolation: str | None,
+        pytest_args: str | None, diff_ref: str | None, sample: str | None, seed: str,
+        shard: str | None, no_reuse: bool, backend: str | None, scheduler: str | None) -> None:
+    """Mutate covered lines, run the covering tests, record the results."""
+    from mutgate.runner import Selection
+    from mutgate.runner import run as do_run
+    from mutgate.sample import parse_sample
+    from mutgate.shard import parse_shard
+
+    config = _config(
+        ctx, jobs=jobs, timeout_factor=timeout_factor, timeout_constant=timeout_constant,
+        isolation=isolation, backend=backend, scheduler=scheduler,
+        operators=[o.strip() for o in operators.split(",") if o.strip()] if operators else None,
+        pytest_args=pytest_args.split() if pytest_args else None)
+    selection = Selection(
+        paths=list(paths), diff_ref=diff_ref,
+        sample=parse_sample(sample) if sample is not None else None, seed=seed,
+        shard=parse_shard(shard) if shard else None, reuse=not no_reuse)
+    bar: dict[str, Any] = {}
+
+    def progress(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = click.progressbar(length=total, label="mutants", file=sys.stderr,
+                                           show_pos=True, show_eta=True)
+            bar["bar"].__enter__()
+        bar["bar"].update(done - bar.get("done", 0))
+        bar["done"] = done
+
+    try:
+        outcome = do_run(config, selection, echo=lambda m: click.echo(m, err=True),
+                         progress=progress)
+    finally:
+        if "bar" in bar:
+            bar["bar"].__exit__(None, None, None)
+    store = _store(config)
+    results = store.results_dict(outcome.run_id)
+    store.close()
+    click.echo(render_summary(results))
+
+
+def render_summary(results: dict[str, Any], survivors: int = 10) -> str:
+    run_info = results["run"]
+    counts = results["counts"]
+    lines = ["", "  ".join(f"{status}: {counts.get(status, 0)}" for status in STATUSES)]
+    score = results["score"]
+    text = "n/a (nothing scored)" if score is None else f"{score:.1f}%"
+    if run_info.get("ci95"):
+        low, high = run_info["ci95"]
+        text += f" (95% CI {low:.1f}–{high:.1f}%, sampled)"
+    lines.append(f"mutation score: {text}")
+    lines.append(f"{results['total']} mutants in {run_info['wall_s']:.1f}s, "
+                 f"{run_info['mutants_per_s']:.1f} mutants/s, {run_info['jobs']} job(s)"
+                 + (f", {run_info['reused']} reused" if run_info.get("reused") else ""))
+    alive = [m for m in results["mutants"] if m["status"] == SURVIVED]
+    if alive:
+        lines.append(f"\nsurvivors ({len(alive)}):")
+        for m in alive[:survivors]:
+            lines.append(f"  {m['id']}  {m['file']}:{m['line']}  {m['operator']}  "
+                         f"{_one_line(m['original'])} -> {_one_line(m['replacement'])}")
+        if len(alive) > survivors:
+            lines.append(f"  ... and {len(alive) - survivors} more: "
+                         "mutgate results --status survived")
+        lines.append("see one with: mutgate show ID")
+    return "\n".join(lines)
+
+
+def _one_line(text: str, width: int = 40) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--status", type=click.Choice(STATUSES), help="Only mutants with this status.")
+@click.option("--run", "run_id", type=int, help="A run id (default: the latest).")
+@click.pass_context
+def results(ctx: click.Context, as_json: bool, status: str | None, run_id: int | None) -> None:
+    """Show the results of the latest run."""
+    store = _store(_config(ctx))
+    data = store.results_dict(store.require_run(run_id), status)
+    store.close()
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    for m in data["mutants"]:
+        click.echo(f"{m['id']}  {m['status']:<9} {m['file']}:{m['line']}  {m['operator']}  "
+                   f"{_one_line(m['original'])} -> {_one_line(m['replacement'])}")
+    click.echo(render_summary({**data, "mutants": []}))
+
+
+def _find_mutant(config: Config, mutant_id: str) -> dict[str, Any]:
+    store = _store(config)
+    try:
+        run_id = store.require_run()
+        matches = [m for m in store.mutants(run_id) if m["id"].startswith(mutant_id)]
+    finally:
+        store.close()
+    if len(matches) != 1:
+        problem = "no mutant" if not matches else f"{len(matches)} mutants"
+        raise ConfigError(f"{problem} with id {mutant_id!r} in the latest run")
+    return matches[0]
+
+
+@cli.command()
+@click.argument("mutant_id")
+@click.pass_context
+def show(ctx: click.Context, mutant_id: str) -> None:
+    """Show a mutant's diff, status and the tests that cover it."""
+    from mutgate.generate import read_source
+    from mutgate.report.diff import mutant_diff
+
+    config = _config(ctx)
+    m = _find_mutant(config, mutant_id)
+    click.echo(f"mutant {m['id']}: {m['status']}  ({m['operator']} in {m['qualname']})")
+    if m.get("killed_by"):
+        click.echo(f"killed by: {m['killed_by']}")
+    click.echo(mutant_diff(read_source(config.root, m["file"]), m).rstrip("\n"))
+    click.echo(f"covered by {len(m['covered_by'])} test(s):")
+    for test in m["covered_by"]:
+        click.echo(f"  {test}")
+
+
+@cli.command()
+@click.argument("mutant_id")
+@click.pass_context
+def apply(ctx: click.Context, mutant_id: str) -> None:
+    """Write a mutant into the working tree (for debugging; undo with git)."""
+    from mutgate.atomic import write_text_atomic
+    from mutgate.generate import read_source
+    from mutgate.mutant import Mutant
+
+    config = _config(ctx)
+    data = _find_mutant(config, mutant_id)
+    mutant = Mutant.from_dict(data)
+    source = read_source(config.root, mutant.file)
+    try:
+        mutated = mutant.apply_to(source)
+    except ValueError:
+        raise ConfigError(f"{mutant.file}: changed since the run; cannot apply "
+                          f"{mutant.id}") from None
+    write_text_atomic(config.root / mutant.file, mutated)
+    click.echo(f"applied {mutant.id} to {mutant.file}:{mutant.line} "
+               f"(undo: git checkout -- {mutant.file})")

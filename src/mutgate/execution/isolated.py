@@ -1,0 +1,74 @@
+"""The isolated mode: one fresh pytest process per mutant, the mutant loaded by an import hook.
+
+It is the reference the fork engine is checked against, and the mode for mutants that cannot
+be swapped into a live process (module level, class bodies, default values, decorators).
+Nothing is written into the project: the mutated source goes to a spec file in the temp dir.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+from mutgate.execution.warm import Job
+from mutgate.outcome import KILLED, NO_TESTS, SURVIVED, TIMEOUT
+from mutgate.store import Result
+
+
+def run_isolated(root: str, args: list[str], job: Job, source: str, startup_s: float) -> Result:
+    mutant = job.mutant
+    if not job.tests:
+        return Result(mutant.id, NO_TESTS)
+    test_files = sorted({t.split("::", 1)[0] for t in job.tests})
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="mutgate-") as tmp:
+        spec_path = os.path.join(tmp, "spec.json")
+        result_path = os.path.join(tmp, "result.json")
+        with open(spec_path, "w", encoding="utf-8") as handle:
+            json.dump({"file": os.path.join(root, mutant.file), "source": mutant.apply_to(source),
+                       "tests": job.tests, "result": result_path}, handle)
+        env = dict(os.environ, MUTGATE_MUTANT_SPEC=spec_path, PYTHONDONTWRITEBYTECODE="1")
+        cmd = [sys.executable, "-m", "pytest", "-p", "mutgate.plugins.isolated_plugin", "-x",
+               "-q", "--tb=no", "--no-header", *args, *test_files]
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            code = proc.wait(timeout=job.timeout_s + 2 * startup_s + 5.0)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            return Result(mutant.id, TIMEOUT, None, 0, _ms(started))
+        state = _read(result_path)
+    if state is None:
+        return Result(mutant.id, KILLED, f"test process crashed (exit {code})", 0, _ms(started))
+    if state["killed_by"]:
+        return Result(mutant.id, KILLED, state["killed_by"], state["ran"], _ms(started))
+    if state["collect_error"]:
+        return Result(mutant.id, KILLED, f"collection error in {state['collect_error']}", 0,
+                      _ms(started))
+    if state["ran"] == 0:
+        return Result(mutant.id, NO_TESTS, None, 0, _ms(started))
+    return Result(mutant.id, SURVIVED, None, state["ran"], _ms(started))
+
+
+def _read(path: str) -> dict | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000

@@ -1,0 +1,113 @@
+"""The execution pool: batches of mutants go to worker processes, results stream back.
+
+Locally the pool is joblib's loky executor; with ``backend="dask"`` the same tasks go through
+joblib's dask backend to a dask.distributed cluster. Each worker process keeps one warm test
+session (`warm.py`) for the whole run; the run's key makes sure a worker never serves two
+different runs with one session. Timeouts are enforced per mutant inside the task.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from mutgate.execution.isolated import run_isolated
+from mutgate.execution.swap import SwapError
+from mutgate.execution.warm import Job, WarmSession
+from mutgate.outcome import ERROR
+from mutgate.store import Result
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every worker needs to know, whichever machine it is on."""
+
+    key: str
+    root: str
+    session_args: tuple[str, ...]
+    isolated_args: tuple[str, ...]
+    warm_tests: tuple[str, ...]
+    files: tuple[str, ...]
+    isolation: str = "auto"
+    memory_limit_mb: int = 4096
+    startup_s: float = 1.0
+
+
+_WORKER: dict[str, object] = {}
+
+
+def _init_worker(key: str) -> None:
+    _WORKER.clear()
+    _WORKER["key"] = key
+
+
+def _session(ctx: RunContext) -> WarmSession:
+    warm = _WORKER.get("session")
+    if warm is None or _WORKER.get("session_key") != ctx.key:
+        if "session" in _WORKER:
+            raise RuntimeError("worker process already serves another run")
+        warm = WarmSession.start(ctx.root, list(ctx.session_args))
+        warm.warm_up(list(ctx.warm_tests), set(ctx.files))
+        _WORKER["session"] = warm
+        _WORKER["session_key"] = ctx.key
+    assert isinstance(warm, WarmSession)
+    return warm
+
+
+def _source(ctx: RunContext, file: str) -> str:
+    cache = _WORKER.setdefault("sources", {})
+    assert isinstance(cache, dict)
+    if file not in cache:
+        with open(os.path.join(ctx.root, file), encoding="utf-8", newline="") as handle:
+            cache[file] = handle.read()
+    return cache[file]
+
+
+def run_batch(ctx: RunContext, jobs: list[Job]) -> list[Result]:
+    """The task a worker runs: every mutant of the batch, in order."""
+    return [run_one(ctx, job) for job in jobs]
+
+
+def run_one(ctx: RunContext, job: Job) -> Result:
+    try:
+        if ctx.isolation != "subprocess" and job.mutant.swap_target:
+            try:
+                return _session(ctx).run(job, ctx.memory_limit_mb)
+            except SwapError:
+                pass
+        return run_isolated(ctx.root, list(ctx.isolated_args), job,
+                            _source(ctx, job.mutant.file), ctx.startup_s)
+    except Exception:
+        detail = traceback.format_exc(limit=3).strip().splitlines()[-1]
+        return Result(job.mutant.id, ERROR, f"mutgate error: {detail}")
+
+
+def execute(ctx: RunContext, batches: list[list[Job]], jobs: int, backend: str = "loky",
+            scheduler: str | None = None) -> Iterator[list[Result]]:
+    """Run every batch; yield each batch's results as soon as it finishes."""
+    if backend == "dask":
+        from mutgate.execution.cluster import execute_on_dask
+
+        yield from execute_on_dask(ctx, batches, jobs, scheduler)
+        return
+    if jobs <= 1:
+        from joblib.externals.loky import as_completed, get_reusable_executor
+
+        executor = get_reusable_executor(max_workers=1, initializer=_init_worker,
+                                         initargs=(ctx.key,), reuse=False)
+        futures = [executor.submit(run_batch, ctx, batch) for batch in batches]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+        return
+    from joblib import Parallel, delayed
+
+    parallel = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered",
+                        initializer=_init_worker, initargs=(ctx.key,), batch_size=1,
+                        pre_dispatch="all")
+    yield from parallel(delayed(run_batch)(ctx, batch) for batch in batches)

@@ -1,0 +1,291 @@
+"""Mutant generation: walk each source file with libcst and make mutants on covered lines.
+
+The walk tracks the enclosing scopes, so every mutant knows its qualified name (for the
+stable id) and whether its code can be swapped into a live process: a mutant inside the body
+of a function defined at module or class level can be; one in module code, a class body, a
+default value or a decorator needs a fresh import.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from mutgate import operators
+from mutgate.config import Config, is_test_file
+from mutgate.coverage_map import CoverageMap
+from mutgate.errors import ConfigError
+from mutgate.mutant import Mutant, mutant_id
+
+PRAGMA = "pragma: no mutate"
+LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical",
+                         "log", "fatal"})
+
+
+def source_files(config: Config) -> list[str]:
+    """The project files to mutate, relative to the root: never tests, never excluded."""
+    found: set[str] = set()
+    for path in config.paths:
+        target = config.root / path
+        candidates = [target] if target.is_file() else sorted(target.rglob("*.py"))
+        for file in candidates:
+            rel = file.relative_to(config.root).as_posix()
+            if file.suffix != ".py" or is_test_file(rel):
+                continue
+            if any(fnmatch.fnmatch(rel, pattern) for pattern in config.exclude):
+                continue
+            found.add(rel)
+    return sorted(found)
+
+
+def read_source(root: Path, rel: str) -> str:
+    try:
+        with open(root / rel, encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{rel}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"{rel}: cannot read: {exc.strerror}") from None
+
+
+def generate(config: Config, cov: CoverageMap, files: Iterable[str] | None = None
+             ) -> list[Mutant]:
+    """All mutants of the selected operators on covered lines of the project's source files."""
+    families = set(config.operators)
+    mutants: list[Mutant] = []
+    for rel in (files if files is not None else source_files(config)):
+        if not cov.lines.get(rel):
+            continue
+        source = read_source(config.root, rel)
+        for mutant in mutants_of_source(rel, source, cov.import_lines.get(rel, set())):
+            if mutant.family not in families and mutant.operator not in families:
+                continue
+            tests = cov.tests_for(rel, mutant.line)
+            if tests:
+                mutants.append(_with_tests(mutant, tests))
+    return mutants
+
+
+def _with_tests(mutant: Mutant, tests: list[str]) -> Mutant:
+    data = mutant.to_dict()
+    data["covered_by"] = tests
+    return Mutant.from_dict(data)
+
+
+def mutants_of_source(rel: str, source: str, import_lines: set[int] = frozenset()
+                      ) -> list[Mutant]:
+    """Every mutant of one file, covered or not, in source order."""
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        raise ConfigError(f"{rel}:{exc.raw_line}: syntax error: {exc.message}") from None
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    collector = _Collector(rel, source, wrapper, import_lines)
+    wrapper.visit(collector)
+    return collector.mutants
+
+
+@dataclass
+class _Scope:
+    kind: str  # "class", "function" or "block"
+    name: str
+    header: str  # the header line used to recompile a function at its original nesting
+    body_span: tuple[int, int] | None = None
+    def_offset: int = 0
+    returns: cst.Annotation | None = None
+    is_generator: bool = False
+
+
+class _Collector(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, rel: str, source: str, wrapper: MetadataWrapper, import_lines: set[int]):
+        super().__init__()
+        self.rel = rel
+        self.source = source
+        self.module = wrapper.module
+        self.import_lines = import_lines
+        self.line_starts = [0]
+        for line in source.splitlines(keepends=True):
+            self.line_starts.append(self.line_starts[-1] + len(line))
+        self.pragma_lines = {
+            n for n, line in enumerate(source.splitlines(), start=1) if PRAGMA in line}
+        self.scopes: list[_Scope] = []
+        self.mutants: list[Mutant] = []
+        self.occurrences: Counter[tuple[str, ...]] = Counter()
+
+    # -- scopes -------------------------------------------------------------------------
+    def _offset(self, line: int, column: int) -> int:
+        return self.line_starts[line - 1] + column
+
+    def _indent_of(self, node: cst.CSTNode) -> str:
+        line = self.get_metadata(PositionProvider, node).start.line
+        text = self.source[self.line_starts[line - 1]:self.line_starts[line]]
+        return text[: len(text) - len(text.lstrip(" \t"))]
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.scopes.append(_Scope("class", node.name.value,
+                                  f"{self._indent_of(node.name)}class {node.name.value}:"))
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.scopes.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        body = self.get_metadata(PositionProvider, node.body)
+        name_pos = self.get_metadata(PositionProvider, node.name)
+        self.scopes.append(_Scope(
+            "function", node.name.value, "",
+            body_span=(self._offset(body.start.line, body.start.column),
+                       self._offset(body.end.line, body.end.column)),
+            def_offset=self.line_starts[name_pos.start.line - 1],
+            returns=node.returns, is_generator=_is_generator(node)))
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.scopes.pop()
+
+    def _enter_block(self, node: cst.CSTNode) -> None:
+        if not any(s.kind == "function" for s in self.scopes):
+            self.scopes.append(_Scope("block", "", f"{self._indent_of(node)}if 1:"))
+
+    def _leave_block(self, node: cst.CSTNode) -> None:
+        if self.scopes and self.scopes[-1].kind == "block":
+            self.scopes.pop()
+
+    visit_For = visit_While = visit_Try = visit_With = _enter_block  # noqa: N815
+    leave_For = leave_While = leave_Try = leave_With = _leave_block  # noqa: N815
+
+    def visit_If(self, node: cst.If) -> bool:
+        if _is_type_checking(node.test):
+            if node.orelse is not None:
+                node.orelse.visit(self)
+            return False
+        self._enter_block(node)
+        return True
+
+    def leave_If(self, node: cst.If) -> None:
+        if not _is_type_checking(node.test):
+            self._leave_block(node)
+
+    # -- what is never mutated ------------------------------------------------------------
+    def visit_Annotation(self, node: cst.Annotation) -> bool:
+        return False
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        return not _is_logging_call(node.func)
+
+    # -- operators ----------------------------------------------------------------------
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        self._add(operators.binary(node))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._add(operators.augmented(node))
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        self._add(operators.comparison(node))
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+        self._add(operators.boolean(node))
+
+    def visit_UnaryOperation(self, node: cst.UnaryOperation) -> None:
+        self._add(operators.negation(node, self.module))
+
+    def visit_Return(self, node: cst.Return) -> None:
+        function = next((s for s in reversed(self.scopes) if s.kind == "function"), None)
+        if function is None or function.is_generator:
+            return
+        self._add(operators.return_value(node, function.returns, self.module))
+
+    # -- making mutants ---------------------------------------------------------------------
+    def _add(self, edits: Iterator[operators.Edit]) -> None:
+        for operator, node, replacement in edits:
+            pos = self.get_metadata(PositionProvider, node)
+            if pos.start.line in self.pragma_lines:
+                continue
+            start = self._offset(pos.start.line, pos.start.column)
+            end = self._offset(pos.end.line, pos.end.column)
+            original = self.source[start:end]
+            if original == replacement:
+                continue
+            qualname = self._qualname()
+            key = (qualname, operator, original, replacement)
+            occurrence = self.occurrences[key]
+            self.occurrences[key] += 1
+            target, span, header = self._swap_target(start, pos.start.line)
+            self.mutants.append(Mutant(
+                id=mutant_id(self.rel, qualname, operator, original, replacement, occurrence),
+                file=self.rel, line=pos.start.line, col=pos.start.column + 1,
+                end_line=pos.end.line, end_col=pos.end.column + 1, start=start, end=end,
+                operator=operator, original=original, replacement=replacement,
+                qualname=qualname, swap_target=target, target_span=span,
+                target_header=header,
+            ))
+
+    def _qualname(self) -> str:
+        parts: list[str] = []
+        previous = None
+        for scope in self.scopes:
+            if scope.kind == "block":
+                continue
+            if previous == "function":
+                parts.append("<locals>")
+            parts.append(scope.name)
+            previous = scope.kind
+        return ".".join(parts) or "<module>"
+
+    def _swap_target(self, offset: int, line: int):
+        """The outermost function whose body holds the edit, if its code can be swapped."""
+        outer_index = next((i for i, s in enumerate(self.scopes) if s.kind == "function"), None)
+        if outer_index is None or line in self.import_lines:
+            return None, None, ""
+        outer = self.scopes[outer_index]
+        assert outer.body_span is not None
+        if not outer.body_span[0] <= offset < outer.body_span[1]:
+            return None, None, ""
+        enclosing = self.scopes[:outer_index]
+        names = [s.name for s in enclosing if s.kind == "class"] + [outer.name]
+        header = "\n".join(s.header for s in enclosing)
+        return ".".join(names), (outer.def_offset, outer.body_span[1]), header
+
+
+def _is_type_checking(test: cst.BaseExpression) -> bool:
+    return (isinstance(test, cst.Name) and test.value == "TYPE_CHECKING") or (
+        isinstance(test, cst.Attribute) and test.attr.value == "TYPE_CHECKING")
+
+
+def _is_logging_call(func: cst.BaseExpression) -> bool:
+    if not isinstance(func, cst.Attribute) or func.attr.value not in LOG_METHODS:
+        return False
+    base = func.value
+    while isinstance(base, cst.Attribute):
+        if "log" in base.attr.value.lower():
+            return True
+        base = base.value
+    return isinstance(base, cst.Name) and "log" in base.value.lower()
+
+
+class _YieldFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def visit_Yield(self, node: cst.Yield) -> bool:
+        self.found = True
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
+def _is_generator(node: cst.FunctionDef) -> bool:
+    finder = _YieldFinder()
+    node.body.visit(finder)
+    return finder.found

@@ -1,0 +1,63 @@
+"""pytest plugin loaded (``-p``) in the coverage run: one coverage context per test item.
+
+It starts coverage.py when imported, which happens before the project's conftest files and
+packages are imported, records each test's outcome and duration, and writes them as JSON.
+Configured through environment variables set by `mutgate.coverage_map`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import coverage
+import pytest
+
+_cov = coverage.Coverage(
+    data_file=os.environ["MUTGATE_COV_DATA"],
+    include=json.loads(os.environ["MUTGATE_COV_INCLUDE"]),
+    config_file=False,
+    branch=False,
+)
+_cov.set_option("run:disable_warnings", ["module-not-measured", "no-data-collected",
+                                          "module-not-imported", "couldnt-parse",
+                                          "no-ctracer", "already-imported"])
+_cov.start()
+
+_tests: dict[str, dict] = {}
+_errors: list[str] = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _cov.switch_context(item.nodeid)
+    yield
+    _cov.switch_context("")
+
+
+def pytest_runtest_logreport(report):
+    entry = _tests.setdefault(report.nodeid, {"duration": 0.0, "outcome": "passed"})
+    entry["duration"] += report.duration
+    if report.failed:
+        entry["outcome"] = "failed"
+    elif report.skipped and report.when != "teardown" and entry["outcome"] == "passed":
+        entry["outcome"] = "skipped"
+
+
+def pytest_collectreport(report):
+    if report.failed:
+        _errors.append(report.nodeid or "<session>")
+
+
+def pytest_collection_finish(session):
+    for item in session.items:
+        _tests.setdefault(item.nodeid, {"duration": 0.0, "outcome": "not-run"})
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    _cov.stop()
+    _cov.save()
+    out = {"tests": _tests, "collect_errors": _errors, "exitstatus": int(exitstatus)}
+    with open(os.environ["MUTGATE_COV_TESTS"], "w", encoding="utf-8") as handle:
+        json.dump(out, handle)

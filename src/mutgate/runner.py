@@ -1,0 +1,174 @@
+"""A mutation run from start to end: map, generate, select, plan, execute, store.
+
+This is the one place that strings the stages together; each stage lives in its own module.
+The CLI calls `run` and prints what it returns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mutgate import coverage_map
+from mutgate.config import Config
+from mutgate.coverage_map import CoverageMap
+from mutgate.errors import ConfigError
+from mutgate.execution.plan import make_batches, make_jobs
+from mutgate.execution.pool import RunContext, execute
+from mutgate.generate import generate, read_source, source_files
+from mutgate.mutant import Mutant
+from mutgate.outcome import DETECTED, SURVIVED
+from mutgate.stats import wilson_interval
+from mutgate.store import Store
+
+
+@dataclass
+class Selection:
+    """Which mutants of the project a run covers."""
+
+    paths: list[str] = field(default_factory=list)
+    diff_ref: str | None = None
+    sample: int | str | None = None
+    seed: str = "0"
+    shard: tuple[int, int] | None = None
+    reuse: bool = True
+
+
+@dataclass
+class RunOutcome:
+    run_id: int
+    total: int
+    executed: int
+    reused: int
+    wall_s: float
+    changed_lines: dict[str, set[int]] | None = None
+
+
+def run(config: Config, selection: Selection, echo: Callable[[str], None] = print,
+        progress: Callable[[int, int], None] | None = None) -> RunOutcome:
+    started = time.perf_counter()
+    cov = coverage_map.build(config, reuse=selection.reuse, echo=echo)
+    files = _files(config, selection.paths)
+    mutants = generate(config, cov, files)
+    mutants, changed = _select(config, mutants, selection)
+    fingerprints = {m.id: fingerprint(config, cov, m) for m in mutants}
+    jobs_count = config.effective_jobs
+    store = Store.open(config.state_dir)
+    try:
+        options = {
+            "operators": sorted(config.operators), "settings": config.settings(),
+            "sampled": selection.sample is not None, "seed": selection.seed
+            if selection.sample is not None else None, "diff_ref": selection.diff_ref,
+            "shard": list(selection.shard) if selection.shard else None,
+            "paths": selection.paths, "backend": config.backend,
+        }
+        run_id = store.begin_run(options, jobs_count)
+        store.add_mutants(run_id, [(m, fingerprints[m.id]) for m in mutants])
+        reused = store.reusable(fingerprints) if selection.reuse else {}
+        if reused:
+            store.record(run_id, reused.values(), reused=True)
+        todo = [m for m in mutants if m.id not in reused]
+        echo(f"{len(mutants)} mutants on covered lines"
+             + (f", {len(reused)} results reused" if reused else "")
+             + f", {len(todo)} to run with {jobs_count} job(s)")
+        executed = _execute(config, cov, todo, store, run_id, jobs_count, progress)
+        wall = time.perf_counter() - started
+        _finish(store, run_id, selection, wall, executed, len(reused))
+        return RunOutcome(run_id, len(mutants), executed, len(reused), wall, changed)
+    finally:
+        store.close()
+
+
+def _files(config: Config, paths: list[str]) -> list[str]:
+    files = source_files(config)
+    if not paths:
+        return files
+    chosen = []
+    for path in paths:
+        rel = Path(path).resolve()
+        try:
+            rel_text = rel.relative_to(config.root).as_posix()
+        except ValueError:
+            raise ConfigError(f"{path}: not inside the project {config.root}") from None
+        if not rel.exists():
+            raise ConfigError(f"{path}: no such file or directory")
+        chosen += [f for f in files if f == rel_text or f.startswith(rel_text.rstrip("/") + "/")]
+    return sorted(set(chosen))
+
+
+def _select(config: Config, mutants: list[Mutant], selection: Selection):
+    changed = None
+    if selection.diff_ref:
+        from mutgate.in_diff import file_changes, select_in_diff
+
+        changes = file_changes(config.root, selection.diff_ref)
+        changed = {f: lines for f, lines in changes.items() if lines}
+        mutants = select_in_diff(mutants, changed, changes.keys())
+    if selection.sample is not None:
+        from mutgate.sample import sample
+
+        mutants = sample(mutants, selection.sample, selection.seed)
+    if selection.shard:
+        from mutgate.shard import shard
+
+        mutants = shard(mutants, *selection.shard)
+    return mutants, changed
+
+
+def fingerprint(config: Config, cov: CoverageMap, mutant: Mutant) -> str:
+    """Changes when anything the mutant's verdict depends on changes."""
+    source = read_source(config.root, mutant.file)
+    scope = source[slice(*mutant.target_span)] if mutant.target_span else source
+    digest = hashlib.sha256()
+    digest.update(json.dumps([mutant.id, config.settings(), sorted(config.operators),
+                              config.pytest_args]).encode())
+    digest.update(scope.encode())
+    for test_file in sorted({t.split("::", 1)[0] for t in mutant.covered_by}):
+        digest.update(cov.test_files.get(test_file, "?").encode())
+    digest.update("\n".join(mutant.covered_by).encode())
+    return digest.hexdigest()[:20]
+
+
+def _execute(config: Config, cov: CoverageMap, todo: list[Mutant], store: Store, run_id: int,
+             jobs_count: int, progress) -> int:
+    if not todo:
+        return 0
+    jobs = make_jobs(todo, cov, config.timeout_factor, config.timeout_constant)
+    batches = make_batches(jobs, cov, jobs_count)
+    base = coverage_map.pytest_base_args(config)
+    no_tests = [a for a in base if a not in config.tests]
+    warm = sorted({t for job in jobs for t in job.tests},
+                  key=lambda t: (cov.durations.get(t, 0.0), t))
+    ctx = RunContext(
+        key=f"{config.root}:{run_id}:{time.time()}", root=str(config.root),
+        session_args=tuple(base), isolated_args=tuple(no_tests), warm_tests=tuple(warm),
+        files=tuple(sorted({m.file for m in todo})), isolation=config.isolation,
+        memory_limit_mb=config.memory_limit_mb, startup_s=cov.startup_s)
+    done = 0
+    if progress:
+        progress(0, len(todo))
+    for results in execute(ctx, batches, jobs_count, config.backend, config.scheduler):
+        store.record(run_id, results)
+        done += len(results)
+        if progress:
+            progress(done, len(todo))
+    return done
+
+
+def _finish(store: Store, run_id: int, selection: Selection, wall: float, executed: int,
+            reused: int) -> None:
+    counts = store.counts(run_id)
+    info = store.run_info(run_id)
+    options = {k: v for k, v in info.items()
+               if k not in ("id", "started_at", "finished_at", "state", "jobs", "wall_s")}
+    options.update(executed=executed, reused=reused)
+    if selection.sample is not None:
+        detected = sum(counts.get(s, 0) for s in DETECTED)
+        scored = detected + counts.get(SURVIVED, 0)
+        low, high = wilson_interval(detected, scored)
+        options["ci95"] = [round(low, 2), round(high, 2)]
+    store.finish_run(run_id, wall, options=options)

@@ -1,0 +1,227 @@
+"""The results store: SQLite in `.mutgate/results.sqlite`, written as results arrive.
+
+A run's mutants are inserted as ``pending`` before any of them runs, and each result is
+committed as soon as it comes back, so an interrupted run loses nothing and can resume.
+The store serves resume, reuse of unchanged results, history, and every report.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from mutgate.errors import ConfigError
+from mutgate.mutant import Mutant
+from mutgate.outcome import PENDING, count_statuses, score
+
+SCHEMA_VERSION = 1
+DB_NAME = "results.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    state TEXT NOT NULL,             -- running, complete, interrupted
+    jobs INTEGER NOT NULL,
+    wall_s REAL,
+    options TEXT NOT NULL            -- JSON: operators, settings, sampled, seed, diff_ref...
+);
+CREATE TABLE IF NOT EXISTS mutants (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    id TEXT NOT NULL,
+    file TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    operator TEXT NOT NULL,
+    spec TEXT NOT NULL,              -- JSON of the Mutant
+    fingerprint TEXT NOT NULL,
+    status TEXT NOT NULL,
+    killed_by TEXT,
+    tests_run INTEGER NOT NULL DEFAULT 0,
+    duration_ms REAL,
+    reused INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, id)
+);
+CREATE INDEX IF NOT EXISTS mutants_fingerprint ON mutants (id, fingerprint);
+"""
+
+
+@dataclass
+class Result:
+    """What running one mutant gave."""
+
+    mutant_id: str
+    status: str
+    killed_by: str | None = None
+    tests_run: int = 0
+    duration_ms: float = 0.0
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+class Store:
+    """One SQLite database; every write is its own short transaction."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(str(path), timeout=30.0, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(_SCHEMA)
+            row = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row is None:
+                self.db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            elif int(row[0]) > SCHEMA_VERSION:
+                raise ConfigError(f"{path}: written by a newer mutgate (schema {row[0]})")
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"{path}: not a mutgate database ({exc})") from None
+
+    @classmethod
+    def open(cls, state_dir: Path, must_exist: bool = False) -> Store:
+        path = state_dir / DB_NAME
+        if must_exist and not path.exists():
+            raise ConfigError(f"{path}: no results yet; run `mutgate run` first")
+        return cls(path)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- writing ----------------------------------------------------------------------------
+    def begin_run(self, options: dict[str, Any], jobs: int) -> int:
+        cur = self.db.execute(
+            "INSERT INTO runs (started_at, state, jobs, options) VALUES (?, 'running', ?, ?)",
+            (_now(), jobs, json.dumps(options, sort_keys=True)))
+        return int(cur.lastrowid)
+
+    def add_mutants(self, run_id: int, mutants: Iterable[tuple[Mutant, str]]) -> None:
+        rows = [(run_id, m.id, m.file, m.line, m.operator, json.dumps(m.to_dict()), fp, PENDING)
+                for m, fp in mutants]
+        with self._transaction():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO mutants (run_id, id, file, line, operator, spec,"
+                " fingerprint, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def record(self, run_id: int, results: Iterable[Result], reused: bool = False) -> None:
+        rows = [(r.status, r.killed_by, r.tests_run, r.duration_ms, int(reused), run_id,
+                 r.mutant_id) for r in results]
+        with self._transaction():
+            self.db.executemany(
+                "UPDATE mutants SET status=?, killed_by=?, tests_run=?, duration_ms=?, reused=?"
+                " WHERE run_id=? AND id=?", rows)
+
+    def finish_run(self, run_id: int, wall_s: float, state: str = "complete",
+                   options: dict[str, Any] | None = None) -> None:
+        self.db.execute("UPDATE runs SET finished_at=?, wall_s=?, state=? WHERE id=?",
+                        (_now(), wall_s, state, run_id))
+        if options is not None:
+            self.db.execute("UPDATE runs SET options=? WHERE id=?",
+                            (json.dumps(options, sort_keys=True), run_id))
+
+    def _transaction(self):
+        db = self.db
+
+        class _Tx:
+            def __enter__(self):
+                db.execute("BEGIN IMMEDIATE")
+
+            def __exit__(self, kind, value, tb):
+                db.execute("COMMIT" if kind is None else "ROLLBACK")
+                return False
+
+        return _Tx()
+
+    # -- reading ----------------------------------------------------------------------------
+    def latest_run(self, state: str | None = None) -> int | None:
+        query = "SELECT max(id) FROM runs" + (" WHERE state=?" if state else "")
+        row = self.db.execute(query, (state,) if state else ()).fetchone()
+        return row[0] if row and row[0] is not None else None
+
+    def require_run(self, run_id: int | None = None) -> int:
+        found = run_id if run_id is not None else self.latest_run()
+        if found is None or not self.db.execute(
+                "SELECT 1 FROM runs WHERE id=?", (found,)).fetchone():
+            raise ConfigError(f"{self.path}: no run {'recorded' if run_id is None else run_id}")
+        return found
+
+    def run_info(self, run_id: int) -> dict[str, Any]:
+        row = self.db.execute(
+            "SELECT id, started_at, finished_at, state, jobs, wall_s, options FROM runs"
+            " WHERE id=?", (run_id,)).fetchone()
+        options = json.loads(row[6])
+        return {"id": row[0], "started_at": row[1], "finished_at": row[2], "state": row[3],
+                "jobs": row[4], "wall_s": row[5], **options}
+
+    def mutants(self, run_id: int, status: str | None = None) -> Iterator[dict[str, Any]]:
+        query = ("SELECT spec, status, killed_by, tests_run, duration_ms, reused, fingerprint"
+                 " FROM mutants WHERE run_id=?")
+        params: tuple = (run_id,)
+        if status:
+            query += " AND status=?"
+            params += (status,)
+        for spec, st, killed_by, tests_run, duration_ms, reused, fp in self.db.execute(
+                query + " ORDER BY file, line, id", params):
+            data = json.loads(spec)
+            data.update(status=st, killed_by=killed_by, tests_run=tests_run,
+                        duration_ms=duration_ms, reused=bool(reused), fingerprint=fp)
+            yield data
+
+    def reusable(self, fingerprints: dict[str, str]) -> dict[str, Result]:
+        """Finished results from earlier runs whose mutant id and fingerprint match."""
+        found: dict[str, Result] = {}
+        query = ("SELECT id, fingerprint, status, killed_by, tests_run, duration_ms FROM mutants"
+                 " WHERE status NOT IN ('pending', 'error') ORDER BY run_id")
+        for mid, fp, status, killed_by, tests_run, duration_ms in self.db.execute(query):
+            if fingerprints.get(mid) == fp:
+                found[mid] = Result(mid, status, killed_by, tests_run, duration_ms or 0.0)
+        return found
+
+    def history(self) -> list[dict[str, Any]]:
+        out = []
+        for run_id, started_at in self.db.execute(
+                "SELECT id, started_at FROM runs WHERE state='complete' ORDER BY id"):
+            counts = self.counts(run_id)
+            out.append({"run_id": run_id, "started_at": started_at, "score": score(counts)})
+        return out
+
+    def counts(self, run_id: int) -> dict[str, int]:
+        rows = self.db.execute(
+            "SELECT status, count(*) FROM mutants WHERE run_id=? GROUP BY status", (run_id,))
+        counts = count_statuses(())
+        counts.update(dict(rows.fetchall()))
+        return counts
+
+    def results_dict(self, run_id: int, status: str | None = None) -> dict[str, Any]:
+        """The run as the results dict every reporter and the gate read (docs/CONTRACT.md)."""
+        info = self.run_info(run_id)
+        counts = self.counts(run_id)
+        counts.pop(PENDING, None)
+        total = sum(counts.values())
+        wall = info.get("wall_s") or 0.0
+        ran = info.get("executed", total)
+        keys = ("id", "file", "line", "col", "end_line", "end_col", "operator", "original",
+                "replacement", "qualname", "status", "killed_by", "covered_by", "tests_run",
+                "duration_ms", "reused")
+        mutants = [{k: m.get(k) for k in keys} for m in self.mutants(run_id, status)]
+        run = {
+            "id": info["id"], "started_at": info["started_at"], "state": info["state"],
+            "wall_s": round(wall, 3), "jobs": info["jobs"],
+            "mutants_per_s": round(ran / wall, 2) if wall else 0.0,
+            "sampled": info.get("sampled", False), "seed": info.get("seed"),
+            "ci95": info.get("ci95"), "diff_ref": info.get("diff_ref"),
+            "shard": info.get("shard"), "reused": info.get("reused", 0),
+            "operators": info.get("operators", []), "settings": info.get("settings", {}),
+        }
+        value = score(counts)
+        return {"score": None if value is None else round(value, 2), "counts": counts,
+                "total": total, "run": run, "mutants": mutants}
+
