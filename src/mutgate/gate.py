@@ -163,11 +163,11 @@ def render_verdict(verdict: GateVerdict, results: Mapping[str, Any]) -> str:
     """The plain-text report the terminal shows; the last line is the summary."""
     lines: list[str] = []
     run = run_info(results)
+    if run.get("diff_ref"):
+        lines.extend([f"mutants on lines changed since {run['diff_ref']}", ""])
     if verdict.new_survivors:
-        title = "new surviving mutants"
-        if verdict.sampled:
-            title += " (information only: sampled run)"
-        lines.append(f"{title} ({len(verdict.new_survivors)}):")
+        info = ", information only: sampled run" if verdict.sampled else ""
+        lines.append(f"new surviving mutants ({len(verdict.new_survivors)}{info}):")
         lines.extend(_survivor_table(verdict.new_survivors))
         lines.append("")
     if verdict.assertion_free_tests:
@@ -175,8 +175,6 @@ def render_verdict(verdict: GateVerdict, results: Mapping[str, Any]) -> str:
                      f"({len(verdict.assertion_free_tests)}):")
         lines.extend(_tests_table(verdict.assertion_free_tests))
         lines.append("")
-    if run.get("diff_ref"):
-        lines.append(f"changes since {run['diff_ref']}")
     lines.extend(f"note: {note}" for note in verdict.notes)
     lines.extend(f"- {reason}" for reason in verdict.reasons)
     lines.append(summary_line(verdict))

@@ -1,0 +1,439 @@
+"""The gate: every rule that passes or fails a run, assertion-free tests, and the text shown."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from mutgate.baseline import make_baseline
+from mutgate.errors import ConfigError
+from mutgate.gate import GateVerdict, assertion_free_tests, judge, render_verdict, summary_line
+from mutgate.outcome import count_statuses, score
+
+PROJECT = "demo"
+OPERATORS = ["boundary", "operator", "return"]
+SETTINGS = {"timeout_factor": 2.0, "timeout_constant": 1.0}
+T_ADD = "tests/test_mod.py::test_add"
+T_SMOKE = "tests/test_mod.py::test_smoke"
+
+
+def mutant(mid: str, status: str = "killed", file: str = "src/pkg/mod.py", line: int = 10,
+           **extra: Any) -> dict[str, Any]:
+    data = {"id": mid, "file": file, "line": line, "col": 5, "end_line": line, "end_col": 10,
+            "operator": "operator.arith", "original": "a + b", "replacement": "a - b",
+            "qualname": "add", "status": status,
+            "killed_by": T_ADD if status in ("killed", "timeout") else None,
+            "covered_by": [T_ADD], "tests_run": 1, "duration_ms": 1.0}
+    data.update(extra)
+    return data
+
+
+def results(mutants: list[dict[str, Any]], **run: Any) -> dict[str, Any]:
+    counts = count_statuses(m["status"] for m in mutants)
+    run_section = {"id": 1, "started_at": "2026-11-21T19:40:00+00:00", "wall_s": 1.0,
+                   "mutants_per_s": 1.0, "jobs": 2, "sampled": False, "seed": None,
+                   "ci95": None, "diff_ref": None, "shard": None,
+                   "operators": list(OPERATORS), "settings": dict(SETTINGS)}
+    run_section.update(run)
+    return {"score": score(counts), "counts": counts, "total": len(mutants),
+            "run": run_section, "mutants": mutants}
+
+
+def scored(killed: int, survived: int, file: str = "src/pkg/mod.py", prefix: str = "",
+           **run: Any) -> dict[str, Any]:
+    """A run with ``killed`` killed and ``survived`` surviving mutants, all in one file."""
+    mutants = [mutant(f"{prefix}k{i}", file=file, line=10 + i) for i in range(killed)]
+    mutants += [mutant(f"{prefix}s{i}", "survived", file=file, line=50 + i)
+                for i in range(survived)]
+    return results(mutants, **run)
+
+
+def baseline_of(run: dict[str, Any]) -> dict[str, Any]:
+    return make_baseline(run, PROJECT)
+
+
+# -- overall score ------------------------------------------------------------------------------
+
+
+def test_same_run_passes() -> None:
+    run = scored(4, 1)
+    verdict = judge(run, baseline_of(run), tolerance=0.0)
+    assert verdict.passed
+    assert verdict.reasons == []
+    assert verdict.new_survivors == []
+    assert (verdict.baseline_score, verdict.current_score) == (80.0, 80.0)
+
+
+def test_rounded_baseline_ties_with_the_unrounded_score() -> None:
+    run = scored(2, 1)  # 66.666...% is stored as 66.67
+    assert judge(run, baseline_of(run), tolerance=0.0).passed
+
+
+def test_higher_score_passes() -> None:
+    assert judge(scored(9, 1), baseline_of(scored(4, 1)), tolerance=0.0, survivor_rule="off").passed
+
+
+def test_drop_within_tolerance_passes() -> None:
+    base = baseline_of(scored(4, 1))  # 80.0
+    run = scored(79, 21, prefix="x")  # 79.0
+    assert judge(run, base, tolerance=2.0, survivor_rule="off").passed
+
+
+def test_drop_exactly_at_tolerance_passes() -> None:
+    base = baseline_of(scored(4, 1))  # 80.0
+    run = scored(78, 22, prefix="x")  # 78.0
+    assert judge(run, base, tolerance=2.0, survivor_rule="off").passed
+
+
+def test_drop_beyond_tolerance_fails() -> None:
+    base = baseline_of(scored(4, 1))
+    run = scored(5, 2, prefix="x")  # 71.4
+    verdict = judge(run, base, tolerance=2.0, survivor_rule="off")
+    assert not verdict.passed
+    assert verdict.reasons[0] == ("overall score 71.4% is 8.6 points below baseline 80.0% "
+                                  "(tolerance 2.0)")
+
+
+def test_baseline_without_a_score_does_not_judge_the_score() -> None:
+    base = baseline_of(results([mutant("n", "no-tests")]))
+    verdict = judge(scored(0, 3), base, tolerance=0.0, survivor_rule="off")
+    assert verdict.passed
+    assert any("no score" in note for note in verdict.notes)
+
+
+def test_run_that_scored_nothing_passes_with_a_note() -> None:
+    verdict = judge(results([mutant("n", "no-tests")]), baseline_of(scored(4, 1)), 0.0)
+    assert verdict.passed and verdict.current_score is None
+    assert any("scored no mutants" in note for note in verdict.notes)
+
+
+# -- per-file scores ----------------------------------------------------------------------------
+
+
+def two_files(a: tuple[int, int], b: tuple[int, int]) -> dict[str, Any]:
+    first, second = scored(*a, file="src/a.py", prefix="a"), scored(*b, file="src/b.py", prefix="b")
+    return results(first["mutants"] + second["mutants"])
+
+
+def test_file_drop_fails_even_when_the_overall_score_holds() -> None:
+    base = baseline_of(two_files((10, 0), (5, 5)))  # overall 75.0, a 100, b 50
+    run = two_files((8, 2), (7, 3))  # overall 75.0, a 80, b 70
+    verdict = judge(run, base, tolerance=5.0, survivor_rule="off")
+    assert not verdict.passed
+    assert verdict.reasons == ["src/a.py: score 80.0% is 20.0 points below baseline 100.0% "
+                               "(tolerance 5.0)"]
+
+
+def test_file_drop_within_tolerance_passes() -> None:
+    base = baseline_of(two_files((10, 0), (5, 5)))
+    run = two_files((19, 1), (5, 5))  # a 95
+    assert judge(run, base, tolerance=5.0, survivor_rule="off").passed
+
+
+def test_files_absent_from_the_run_are_not_judged() -> None:
+    base = baseline_of(two_files((10, 0), (5, 5)))
+    run = scored(10, 0, file="src/a.py", prefix="a")  # only a; b's 50% is not looked at
+    verdict = judge(run, base, tolerance=0.0)
+    assert verdict.passed
+    assert not any("src/b.py" in reason for reason in verdict.reasons)
+
+
+def test_new_files_are_not_judged_per_file() -> None:
+    base = baseline_of(scored(4, 1))
+    run = results(scored(4, 1)["mutants"] + scored(1, 0, file="src/new.py", prefix="n")["mutants"])
+    assert judge(run, base, tolerance=0.0).passed
+
+
+def test_sampled_baseline_files_are_judged_against_their_lower_bound() -> None:
+    base = baseline_of(scored(3, 0, sampled=True, ci95=[43.85, 100.0]))  # file: 3 of 3
+    run = scored(3, 1, prefix="x")  # 75.0: below 100 but inside what 3 of 3 allows
+    verdict = judge(run, base, tolerance=0.0, survivor_rule="off")
+    assert not any(r.startswith("src/pkg/mod.py") for r in verdict.reasons)
+
+
+# -- new survivors ------------------------------------------------------------------------------
+
+
+def run_with_new_survivor(line: int = 70, end_line: int | None = None) -> dict[str, Any]:
+    run = scored(4, 1)
+    extra = mutant("new1", "survived", line=line, end_line=end_line or line,
+                   operator="boundary.relational", original="x < 1", replacement="x <= 1",
+                   covered_by=[T_SMOKE, T_ADD])
+    return results(run["mutants"] + [mutant(f"more{i}", line=80 + i) for i in range(5)] + [extra])
+
+
+def test_known_survivors_do_not_fail() -> None:
+    run = scored(4, 1)
+    assert judge(run, baseline_of(run), 0.0, survivor_rule="anywhere").new_survivors == []
+
+
+def test_new_survivor_anywhere_fails() -> None:
+    verdict = judge(run_with_new_survivor(), baseline_of(scored(4, 1)), tolerance=2.0)
+    assert not verdict.passed
+    assert verdict.reasons == ["1 new surviving mutant(s) that the baseline does not know"]
+    [survivor] = verdict.new_survivors
+    assert survivor["id"] == "new1"
+    assert survivor["covered_by"] == [T_ADD, T_SMOKE]
+    assert (survivor["file"], survivor["line"], survivor["operator"]) == \
+        ("src/pkg/mod.py", 70, "boundary.relational")
+
+
+def test_new_survivor_on_a_changed_line_fails() -> None:
+    verdict = judge(run_with_new_survivor(), baseline_of(scored(4, 1)), 2.0,
+                    survivor_rule="changed-lines", changed_lines={"src/pkg/mod.py": {69, 70}})
+    assert not verdict.passed
+    assert "on changed lines" in verdict.reasons[0]
+
+
+def test_new_survivor_off_the_changed_lines_passes() -> None:
+    verdict = judge(run_with_new_survivor(), baseline_of(scored(4, 1)), 2.0,
+                    survivor_rule="changed-lines",
+                    changed_lines={"src/pkg/mod.py": {71}, "src/other.py": {70}})
+    assert verdict.passed
+    assert verdict.new_survivors == []
+
+
+def test_multi_line_survivor_touching_a_changed_line_counts() -> None:
+    verdict = judge(run_with_new_survivor(line=70, end_line=73), baseline_of(scored(4, 1)), 2.0,
+                    survivor_rule="changed-lines", changed_lines={"src/pkg/mod.py": {72}})
+    assert not verdict.passed
+
+
+def test_changed_lines_rule_needs_the_changed_lines() -> None:
+    with pytest.raises(ConfigError, match="changed lines"):
+        judge(scored(4, 1), baseline_of(scored(4, 1)), 0.0, survivor_rule="changed-lines")
+
+
+def test_survivor_rule_off_ignores_new_survivors() -> None:
+    verdict = judge(run_with_new_survivor(), baseline_of(scored(4, 1)), 2.0, survivor_rule="off")
+    assert verdict.passed
+    assert verdict.new_survivors == []
+
+
+def test_new_survivors_are_sorted_by_place() -> None:
+    run = results([mutant("zz", "survived", file="src/a.py", line=9),
+                   mutant("aa", "survived", file="src/b.py", line=1),
+                   mutant("mm", "survived", file="src/a.py", line=2)])
+    verdict = judge(run, baseline_of(results([mutant("k")])), 100.0)
+    assert [s["id"] for s in verdict.new_survivors] == ["mm", "zz", "aa"]
+
+
+# -- sampled runs -------------------------------------------------------------------------------
+
+
+def test_sampled_run_passes_when_the_interval_reaches_the_baseline() -> None:
+    base = baseline_of(scored(9, 1))  # 90.0
+    sample = scored(8, 2, prefix="x", sampled=True, ci95=[49.0, 94.3])  # 80.0 point estimate
+    verdict = judge(sample, base, tolerance=0.0, survivor_rule="off")
+    assert verdict.passed
+    assert verdict.ci95 == (49.0, 94.3)
+
+
+def test_sampled_run_fails_when_the_whole_interval_is_below() -> None:
+    base = baseline_of(scored(9, 1))  # 90.0
+    sample = scored(50, 50, prefix="x", sampled=True, ci95=[40.4, 59.6])
+    verdict = judge(sample, base, tolerance=2.0, survivor_rule="off")
+    assert not verdict.passed
+    assert "upper bound 59.6%" in verdict.reasons[0]
+
+
+def test_sampled_run_within_tolerance_of_the_upper_bound_passes() -> None:
+    base = baseline_of(scored(9, 1))  # 90.0
+    sample = scored(80, 20, prefix="x", sampled=True, ci95=[71.1, 88.5])
+    assert judge(sample, base, tolerance=2.0, survivor_rule="off").passed
+
+
+def test_sampled_run_without_a_recorded_interval_computes_one() -> None:
+    base = baseline_of(scored(9, 1))
+    sample = scored(50, 50, prefix="x", sampled=True, ci95=None)
+    verdict = judge(sample, base, tolerance=0.0, survivor_rule="off")
+    assert verdict.ci95 is not None and verdict.ci95[1] == pytest.approx(59.61, abs=0.01)
+    assert not verdict.passed
+
+
+def test_sampled_run_skips_per_file_rules_and_only_reports_new_survivors() -> None:
+    base = baseline_of(two_files((10, 0), (5, 5)))
+    sample = two_files((1, 1), (5, 5))
+    sample["run"].update(sampled=True, ci95=[30.0, 80.0])
+    verdict = judge(sample, base, tolerance=0.0)
+    assert verdict.passed
+    assert [s["id"] for s in verdict.new_survivors] == ["as0"]
+    assert any("per-file scores are not judged" in note for note in verdict.notes)
+    assert any("information only" in note for note in verdict.notes)
+
+
+# -- settings and arguments ---------------------------------------------------------------------
+
+
+def test_other_operators_are_a_config_error() -> None:
+    run = scored(4, 1, operators=["operator"])
+    with pytest.raises(ConfigError) as info:
+        judge(run, baseline_of(scored(4, 1)), 0.0)
+    assert "operators operator vs boundary, operator, return" in str(info.value)
+
+
+def test_other_settings_are_a_config_error() -> None:
+    run = scored(4, 1, settings={"timeout_factor": 3.0, "timeout_constant": 1.0})
+    with pytest.raises(ConfigError) as info:
+        judge(run, baseline_of(scored(4, 1)), 0.0)
+    message = str(info.value)
+    assert "timeout_factor=3.0" in message and "timeout_factor=2.0" in message
+    assert "operators" not in message.split(":")[0]
+
+
+def test_operator_order_does_not_matter() -> None:
+    run = scored(4, 1, operators=["return", "boundary", "operator"])
+    assert judge(run, baseline_of(scored(4, 1)), 0.0).passed
+
+
+@pytest.mark.parametrize("tolerance", [-1.0, float("nan"), float("inf"), "2"])
+def test_bad_tolerance(tolerance: Any) -> None:
+    with pytest.raises(ConfigError, match="tolerance"):
+        judge(scored(1, 0), baseline_of(scored(1, 0)), tolerance)
+
+
+def test_unknown_survivor_rule() -> None:
+    with pytest.raises(ConfigError, match="anywhere, changed-lines, off"):
+        judge(scored(1, 0), baseline_of(scored(1, 0)), 0.0, survivor_rule="everywhere")
+
+
+def test_pending_mutants_are_noted_not_judged() -> None:
+    run = results(scored(4, 1)["mutants"] + [mutant("p", "pending")])
+    verdict = judge(run, baseline_of(scored(4, 1)), 0.0)
+    assert verdict.passed
+    assert any("1 mutant(s) pending" in note for note in verdict.notes)
+
+
+def test_verdict_serializes_to_json() -> None:
+    verdict = judge(run_with_new_survivor(), baseline_of(scored(4, 1)), 2.0)
+    data = json.loads(json.dumps(verdict.to_dict()))
+    assert data["passed"] is False
+    assert data["new_survivors"][0]["id"] == "new1"
+
+
+# -- assertion-free tests -----------------------------------------------------------------------
+
+
+def test_test_that_covers_mutants_and_kills_none_is_listed() -> None:
+    run = results([
+        mutant("a", "killed", covered_by=[T_ADD]),
+        mutant("b", "survived", covered_by=[T_ADD, T_SMOKE], tests_run=2),
+        mutant("c", "survived", file="src/pkg/other.py", covered_by=[T_SMOKE]),
+    ])
+    assert assertion_free_tests(run) == [
+        {"test": T_SMOKE, "covered": 2, "survived": 2,
+         "files": ["src/pkg/mod.py", "src/pkg/other.py"]},
+    ]
+
+
+def test_test_that_kills_one_is_not_listed() -> None:
+    run = results([
+        mutant("a", "killed", covered_by=[T_ADD]),
+        mutant("b", "survived", covered_by=[T_ADD]),
+        mutant("c", "survived", covered_by=[T_ADD]),
+    ])
+    assert assertion_free_tests(run) == []
+
+
+def test_timeout_counts_as_a_kill() -> None:
+    run = results([mutant("a", "timeout", covered_by=[T_SMOKE], killed_by=T_SMOKE),
+                   mutant("b", "survived", covered_by=[T_SMOKE])])
+    assert assertion_free_tests(run) == []
+
+
+def test_test_that_may_never_have_run_is_not_blamed() -> None:
+    # T_ADD killed the mutant first; the runner stopped, so T_SMOKE may never have run.
+    run = results([mutant("a", "killed", covered_by=[T_ADD, T_SMOKE], tests_run=1)])
+    assert assertion_free_tests(run) == []
+
+
+def test_test_that_ran_before_the_killer_is_listed() -> None:
+    run = results([mutant("a", "killed", covered_by=[T_ADD, T_SMOKE], tests_run=2)])
+    assert [t["test"] for t in assertion_free_tests(run)] == [T_SMOKE]
+
+
+def test_mutants_without_a_verdict_are_ignored() -> None:
+    run = results([mutant(f"m{status}", status, covered_by=[T_SMOKE], killed_by=None)
+                   for status in ("error", "skipped", "no-tests")])
+    assert assertion_free_tests(run) == []
+
+
+def test_assertion_free_tests_are_sorted_and_in_the_verdict() -> None:
+    tests = [f"tests/test_x.py::test_{name}" for name in ("zeta", "alpha", "mid")]
+    run = results([mutant(f"s{i}", "survived", covered_by=[t]) for i, t in enumerate(tests)])
+    listed = [t["test"] for t in assertion_free_tests(run)]
+    assert listed == sorted(tests)
+    verdict = judge(run, baseline_of(run), 0.0)
+    assert [t["test"] for t in verdict.assertion_free_tests] == listed
+
+
+# -- rendering ----------------------------------------------------------------------------------
+
+
+def test_render_failed_verdict() -> None:
+    run = run_with_new_survivor()
+    run["mutants"].append(mutant("smoke", "survived", line=90, covered_by=[T_SMOKE]))
+    base = baseline_of(scored(4, 1))
+    verdict = judge(run, base, tolerance=2.0)
+    text = render_verdict(verdict, run)
+    assert text.endswith("\n")
+    lines = text.splitlines()
+    assert "src/pkg/mod.py:70" in text
+    assert "boundary.relational" in text
+    assert "x < 1 -> x <= 1" in text
+    assert f"covered by: {T_ADD}, {T_SMOKE}" in text
+    assert T_SMOKE in text.split("tests that ran with mutants")[1]
+    assert any(line.startswith("- ") and "new surviving" in line for line in lines)
+    assert lines[-1].startswith("gate: FAILED — score ")
+    assert "\x1b" not in text
+
+
+def test_summary_line_format() -> None:
+    base = baseline_of(scored(4, 1))
+    run = scored(5, 2, prefix="x")
+    verdict = judge(run, base, tolerance=2.0, survivor_rule="off")
+    assert summary_line(verdict) == "gate: FAILED — score 71.4% vs baseline 80.0% (tolerance 2.0)"
+    assert render_verdict(verdict, run).splitlines()[-1] == summary_line(verdict)
+
+
+def test_render_passed_verdict_is_short() -> None:
+    run = scored(4, 0)
+    text = render_verdict(judge(run, baseline_of(run), 0.5), run)
+    assert text == "gate: passed — score 100.0% vs baseline 100.0% (tolerance 0.5)\n"
+
+
+def test_render_sampled_verdict_shows_the_interval() -> None:
+    sample = scored(8, 2, prefix="x", sampled=True, ci95=[49.0, 94.3])
+    verdict = judge(sample, baseline_of(scored(9, 1)), tolerance=0.0)
+    text = render_verdict(verdict, sample)
+    assert "new surviving mutants (2, information only: sampled run):" in text
+    assert text.splitlines()[-1] == ("gate: passed — score 80.0% (95% CI 49.0-94.3) vs baseline "
+                                     "90.0% (tolerance 0.0)")
+
+
+def test_render_flattens_and_shortens_long_changes() -> None:
+    original = "compute(\n    first_argument,\n    second_argument,\n    third_argument)"
+    run = results([mutant("long", "survived", original=original, replacement="None")])
+    text = render_verdict(judge(run, baseline_of(results([mutant("k")])), 100.0), run)
+    change_line = next(line for line in text.splitlines() if "-> None" in line)
+    assert "compute( first_argument," in change_line
+    assert "..." in change_line
+    assert len(change_line) < 120
+
+
+def test_render_lists_at_most_three_covering_tests() -> None:
+    tests = [f"tests/t.py::test_{i}" for i in range(5)]
+    run = results([mutant("s", "survived", covered_by=tests)])
+    text = render_verdict(judge(run, baseline_of(results([mutant("k")])), 100.0), run)
+    assert "and 2 more" in text
+
+
+def test_render_mentions_the_diff() -> None:
+    run = scored(4, 1, diff_ref="origin/main")
+    verdict = GateVerdict(passed=True, reasons=[], new_survivors=[], baseline_score=80.0,
+                          current_score=80.0, tolerance=1.25)
+    text = render_verdict(verdict, run)
+    assert text.startswith("mutants on lines changed since origin/main\n")
+    assert text.splitlines()[-1].endswith("(tolerance 1.25)")
