@@ -91,16 +91,11 @@ def file_summaries(mutants: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def _whole_project_only(results: Mapping[str, Any]) -> None:
     run = run_info(results)
-    if run.get("diff_ref"):
-        raise ConfigError(
-            f"a baseline is measured on the whole project; this run covered only the changes "
-            f"since {run['diff_ref']} (run without --diff)"
-        )
-    if run.get("shard"):
-        raise ConfigError(
-            f"a baseline is measured on the whole project; this run was shard {run['shard']} "
-            f"(merge the shards first)"
-        )
+    part = (f"the changes since {run['diff_ref']} (run without --diff)" if run.get("diff_ref")
+            else f"shard {run['shard']} (merge the shards first)" if run.get("shard") else "")
+    if part:
+        raise ConfigError(f"a baseline is measured on the whole project; this run covered "
+                          f"only {part}")
 
 
 # -- making and rendering -----------------------------------------------------------------------
@@ -347,7 +342,6 @@ def update_baseline(
         raise ConfigError(f"the baseline is of project {old.get('project')!r}, not {project!r}")
     new = updated_baseline(old, results, project)
     after = new["overall"]["score"]
-    survivors = _survivor_summary(old["survivors"] if old else {}, new["survivors"])
     if old is None:
         return new, (f"baseline created: score {_pct(after)}, "
                      f"{_plural(len(new['survivors']), 'known survivor')} "
@@ -357,8 +351,9 @@ def update_baseline(
     if (old["operators"], old["settings"]) != (new["operators"], new["settings"]):
         settings_note = " (measured with different operators or settings)"
     if _lower(after, before):
-        interval = new["overall"]["ci95"]
-        sample_note = f"; the sample's 95% interval is {_interval(interval)}" if interval else ""
+        ci95 = new["overall"]["ci95"]
+        sample_note = (f"; the sample's 95% interval is [{ci95[0]:.2f}%, {ci95[1]:.2f}%]"
+                       if ci95 else "")
         if not allow_decrease:
             raise BaselineDecrease(
                 f"the baseline score would drop from {_pct(before)} to {_pct(after)}"
@@ -369,6 +364,10 @@ def update_baseline(
         verb = f"unchanged at {_pct(after)}"
     else:
         verb = f"raised from {_pct(before)} to {_pct(after)}"
+    gone = len(set(old["survivors"]) - set(new["survivors"]))
+    added = len(set(new["survivors"]) - set(old["survivors"]))
+    survivors = (f"{_plural(len(new['survivors']), 'known survivor')} "
+                 f"({gone} killed or gone, {added} new)")
     return new, f"baseline score {verb}{settings_note}; {survivors}"
 
 
@@ -400,12 +399,6 @@ def _survivor_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[st
     return reasons
 
 
-def _survivor_summary(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
-    gone, added = len(set(old) - set(new)), len(set(new) - set(old))
-    return (f"{_plural(len(new), 'known survivor')} "
-            f"({gone} killed or gone, {added} new)")
-
-
 def _names(items: list[str], limit: int = 3) -> str:
     shown = ", ".join(items[:limit])
     return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
@@ -417,7 +410,3 @@ def _plural(n: int, noun: str) -> str:
 
 def _pct(value: float | None) -> str:
     return "nothing scored" if value is None else f"{value:.2f}%"
-
-
-def _interval(ci95: list[float]) -> str:
-    return f"[{ci95[0]:.2f}%, {ci95[1]:.2f}%]"

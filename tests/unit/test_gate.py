@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mutgate.baseline import make_baseline
+from mutgate.atomic import write_text_atomic
+from mutgate.baseline import load_baseline, make_baseline, render_baseline
 from mutgate.errors import ConfigError
 from mutgate.gate import GateVerdict, assertion_free_tests, judge, render_verdict, summary_line
 from mutgate.outcome import count_statuses, score
@@ -64,6 +66,14 @@ def test_same_run_passes() -> None:
     assert verdict.reasons == []
     assert verdict.new_survivors == []
     assert (verdict.baseline_score, verdict.current_score) == (80.0, 80.0)
+
+
+def test_judges_a_baseline_read_back_from_its_file(tmp_path: Path) -> None:
+    path = tmp_path / "mutgate-baseline.json"
+    write_text_atomic(path, render_baseline(baseline_of(scored(4, 1))))
+    base = load_baseline(path, PROJECT)
+    assert judge(scored(4, 1), base, tolerance=0.0).passed
+    assert not judge(run_with_new_survivor(), base, tolerance=0.0).passed
 
 
 def test_rounded_baseline_ties_with_the_unrounded_score() -> None:
