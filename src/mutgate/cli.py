@@ -228,3 +228,6 @@ def apply(ctx: click.Context, mutant_id: str) -> None:
     write_text_atomic(config.root / mutant.file, mutated)
     click.echo(f"applied {mutant.id} to {mutant.file}:{mutant.line} "
                f"(undo: git checkout -- {mutant.file})")
+
+
+from mutgate import cli_gate  # noqa: E402,F401  (registers baseline, gate, report, merge)

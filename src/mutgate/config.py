@@ -182,3 +182,13 @@ def is_test_file(rel_path: str) -> bool:
 
 def replace(config: Config, **changes: Any) -> Config:
     return dataclasses.replace(config, **changes)
+
+
+def project_name(root: Path) -> str:
+    """The project's name from `[project] name`, else its directory's name."""
+    try:
+        data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+        name = data.get("project", {}).get("name")
+    except (OSError, ValueError):
+        name = None
+    return name if isinstance(name, str) and name else root.resolve().name

@@ -1,0 +1,166 @@
+"""`mutgate baseline`, `gate`, `report` and `merge`: the commands that read recorded runs."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mutgate.cli import _config, _store, cli
+from mutgate.config import Config, project_name
+from mutgate.errors import EXIT_GATE_FAILED, ConfigError
+from mutgate.generate import read_source
+
+
+def _latest_results(config: Config) -> dict[str, Any]:
+    store = _store(config)
+    try:
+        return store.results_dict(store.require_run())
+    finally:
+        store.close()
+
+
+def _baseline_path(config: Config, option: str | None) -> Path:
+    return config.root / (option or config.baseline)
+
+
+@cli.command()
+@click.option("--baseline", "baseline_file", metavar="FILE", help="Baseline file to write.")
+@click.option("--check", is_flag=True, help="Only say whether the baseline is stale (exit 1).")
+@click.option("--allow-decrease", is_flag=True, help="Accept a lower score than before.")
+@click.pass_context
+def baseline(ctx: click.Context, baseline_file: str | None, check: bool,
+             allow_decrease: bool) -> None:
+    """Write the committed baseline from the latest run (a ratchet: it only moves up)."""
+    from mutgate.atomic import write_text_atomic
+    from mutgate.baseline import is_stale, load_baseline, render_baseline, update_baseline
+
+    config = _config(ctx)
+    path = _baseline_path(config, baseline_file)
+    results = _latest_results(config)
+    name = project_name(config.root)
+    if check:
+        reasons = is_stale(load_baseline(path, name), results, name)
+        if reasons:
+            click.echo(f"{path.name} is stale:")
+            for reason in reasons:
+                click.echo(f"  - {reason}")
+            ctx.exit(EXIT_GATE_FAILED)
+        click.echo(f"{path.name} is up to date")
+        return
+    old = load_baseline(path, name) if path.exists() else None
+    data, message = update_baseline(old, results, name, allow_decrease)
+    write_text_atomic(path, render_baseline(data))
+    click.echo(f"{path.name}: {message}")
+
+
+@cli.command()
+@click.option("--baseline", "baseline_file", metavar="FILE", help="Baseline to compare with.")
+@click.option("--tolerance", type=float, metavar="PCT", help="Allowed drop in points.")
+@click.option("--diff", "diff_ref", metavar="REF", help="Judge new survivors on lines changed "
+              "since REF only.")
+@click.option("--survivors", "survivor_rule", type=click.Choice(["anywhere", "changed-lines",
+              "off"]), help="Where a survivor the baseline does not know fails the gate.")
+@click.pass_context
+def gate(ctx: click.Context, baseline_file: str | None, tolerance: float | None,
+         diff_ref: str | None, survivor_rule: str | None) -> None:
+    """Compare the latest run with the baseline; exit 1 when it is worse."""
+    from mutgate.baseline import load_baseline
+    from mutgate.gate import judge, render_verdict
+
+    config = _config(ctx, tolerance=tolerance, survivor_rule=survivor_rule)
+    results = _latest_results(config)
+    data = load_baseline(_baseline_path(config, baseline_file), project_name(config.root))
+    ref = diff_ref or results["run"].get("diff_ref")
+    changed = None
+    rule = config.survivor_rule
+    if ref:
+        from mutgate.in_diff import changed_lines
+
+        changed = changed_lines(config.root, ref)
+        rule = survivor_rule or "changed-lines"
+    verdict = judge(results, data, config.tolerance, rule, changed)
+    click.echo(render_verdict(verdict, results))
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        _github_output(results, verdict, data["overall"]["score"])
+    if not verdict.passed:
+        ctx.exit(EXIT_GATE_FAILED)
+
+
+def _github_output(results: dict[str, Any], verdict: Any, baseline_score: float | None) -> None:
+    from mutgate.report.markdown import to_markdown
+
+    for m in verdict.new_survivors:
+        tests = ", ".join(m.get("covered_by", [])[:3]) or "no test"
+        message = (f"Surviving mutant ({m['operator']}): {m['original']} -> {m['replacement']}"
+                   f" — covered by {tests}, none failed").replace("\n", " ").replace("%", "%25")
+        click.echo(f"::error file={m['file']},line={m['line']},title=mutgate::{message}")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(to_markdown(results, baseline_score) + "\n")
+
+
+@cli.command()
+@click.option("--html", "html_dir", metavar="DIR", help="Write the HTML report into DIR.")
+@click.option("--json", "json_file", metavar="FILE", help="Write mutation-testing-report JSON.")
+@click.option("--junit", "junit_file", metavar="FILE", help="Write JUnit XML (survivors fail).")
+@click.option("--markdown", "markdown_file", metavar="FILE", help="Write a Markdown summary.")
+@click.pass_context
+def report(ctx: click.Context, html_dir: str | None, json_file: str | None,
+           junit_file: str | None, markdown_file: str | None) -> None:
+    """Write reports of the latest run."""
+    if not any((html_dir, json_file, junit_file, markdown_file)):
+        raise click.UsageError("say what to write: --html DIR, --json FILE, --junit FILE "
+                               "or --markdown FILE")
+    config = _config(ctx)
+    store = _store(config)
+    try:
+        results = store.results_dict(store.require_run())
+        history = store.history()
+    finally:
+        store.close()
+    sources = {}
+    for file in sorted({m["file"] for m in results["mutants"]}):
+        try:
+            sources[file] = read_source(config.root, file)
+        except ConfigError:
+            continue
+    written = []
+    if html_dir:
+        from mutgate.report.html import write_html
+
+        written.append(write_html(results, sources, history, Path(html_dir)))
+    if json_file:
+        from mutgate.report.stryker import write_stryker
+
+        written.append(write_stryker(results, sources, project_name(config.root),
+                                     Path(json_file)))
+    if junit_file:
+        from mutgate.report.junit import write_junit
+
+        written.append(write_junit(results, sources, Path(junit_file)))
+    if markdown_file:
+        from mutgate.atomic import write_text_atomic
+        from mutgate.report.markdown import to_markdown
+
+        write_text_atomic(Path(markdown_file), to_markdown(results))
+        written.append(Path(markdown_file))
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("databases", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.pass_context
+def merge(ctx: click.Context, databases: tuple[str, ...]) -> None:
+    """Combine the latest runs of shard databases into one run of this project."""
+    from mutgate.merge import merge_shards
+
+    config = _config(ctx)
+    run_id, total = merge_shards(config.state_dir, [Path(d) for d in databases])
+    click.echo(f"merged {len(databases)} shard(s) into run {run_id}: {total} mutants")
+    click.echo(json.dumps(_latest_results(config)["counts"]))

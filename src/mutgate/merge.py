@@ -1,0 +1,60 @@
+"""Merging shards: the latest runs of several shard databases become one run.
+
+CI matrices run `mutgate run --shard K/N` on N machines; `mutgate merge` combines their
+`.mutgate/results.sqlite` files into one run that reports and the gate read like any other.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mutgate.errors import ConfigError
+from mutgate.store import Result, Store
+
+_RUN_FIELDS = ("id", "started_at", "finished_at", "state", "jobs", "wall_s")
+
+
+def merge_shards(state_dir: Path, databases: list[Path]) -> tuple[int, int]:
+    """Write one merged run into ``state_dir``'s store; returns (run id, mutant count)."""
+    shards = []
+    for path in databases:
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such shard database")
+        store = Store(path)
+        try:
+            run_id = store.require_run()
+            info = store.run_info(run_id)
+            if info["state"] != "complete":
+                raise ConfigError(f"{path}: run {run_id} did not finish; resume it first")
+            shards.append((path, info, list(store.mutants(run_id))))
+        finally:
+            store.close()
+    first = shards[0][1]
+    seen: dict[str, Path] = {}
+    for path, info, mutants in shards:
+        for key in ("operators", "settings", "sampled", "seed", "diff_ref"):
+            if info.get(key) != first.get(key):
+                raise ConfigError(f"{path}: {key} differs from {shards[0][0]}; "
+                                  "shards must come from one configuration")
+        for mutant in mutants:
+            if mutant["id"] in seen:
+                raise ConfigError(f"{path}: mutant {mutant['id']} is also in {seen[mutant['id']]}"
+                                  "; the same shard was given twice?")
+            seen[mutant["id"]] = path
+    options = {k: v for k, v in first.items() if k not in _RUN_FIELDS}
+    options.update(shard=None, merged_from=len(shards),
+                   executed=sum(i.get("executed", 0) for _, i, _ in shards),
+                   reused=sum(i.get("reused", 0) for _, i, _ in shards))
+    target = Store.open(state_dir)
+    try:
+        run_id = target.begin_run(options, max(i["jobs"] for _, i, _ in shards))
+        from mutgate.mutant import Mutant
+
+        everything = [m for _, _, mutants in shards for m in mutants]
+        target.add_mutants(run_id, [(Mutant.from_dict(m), m["fingerprint"]) for m in everything])
+        target.record(run_id, [Result(m["id"], m["status"], m["killed_by"], m["tests_run"],
+                                      m["duration_ms"] or 0.0) for m in everything])
+        target.finish_run(run_id, max(i["wall_s"] or 0.0 for _, i, _ in shards))
+    finally:
+        target.close()
+    return run_id, len(everything)
