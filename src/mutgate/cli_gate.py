@@ -82,7 +82,8 @@ def gate(ctx: click.Context, baseline_file: str | None, tolerance: float | None,
 
         changed = changed_lines(config.root, ref)
         rule = survivor_rule or "changed-lines"
-    verdict = judge(results, data, config.tolerance, rule, changed)
+    partial = bool(results["run"].get("diff_ref"))
+    verdict = judge(results, data, config.tolerance, rule, changed, partial=partial)
     click.echo(render_verdict(verdict, results))
     if os.environ.get("GITHUB_ACTIONS") == "true":
         _github_output(results, verdict, data["overall"]["score"])

@@ -57,8 +57,12 @@ def judge(
     tolerance: float,
     survivor_rule: str = "anywhere",
     changed_lines: Mapping[str, set[int]] | None = None,
+    partial: bool = False,
 ) -> GateVerdict:
     """Judge ``results`` against ``baseline`` (as returned by ``load_baseline``).
+
+    ``partial`` marks a run of part of the project (``--diff``): its score is not comparable
+    with the whole project's, so only new survivors decide; the scores are shown as notes.
 
     ``ConfigError`` for a bad tolerance or rule, ``"changed-lines"`` without ``changed_lines``,
     or a run measured with other operators or settings than the baseline.
@@ -89,10 +93,14 @@ def judge(
     pending = counts.get(PENDING, 0)
     if pending:
         verdict.notes.append(f"the run is unfinished: {pending} mutant(s) pending, not judged")
-    _judge_overall(verdict)
-    if sampled:
+    if partial:
+        verdict.notes.append("run of the changed code only: scores are not compared with the "
+                             "whole project's baseline; new survivors decide")
+    elif sampled:
+        _judge_overall(verdict)
         verdict.notes.append("sampled run: per-file scores are not judged")
     else:
+        _judge_overall(verdict)
         _judge_files(verdict, mutants, baseline)
     _judge_survivors(verdict, mutants, baseline, survivor_rule, changed_lines)
     verdict.passed = not verdict.reasons
