@@ -1,0 +1,199 @@
+"""Configuration: defaults, inference of what to mutate, validation and its messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mutgate.config import Config, infer_paths, is_test_file, load_config
+from mutgate.errors import EXIT_USAGE, ConfigError
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+def with_table(root: Path, table: str) -> Path:
+    return write(root, {"pyproject.toml": f"[tool.mutgate]\n{table}\n", "pkg/__init__.py": ""})
+
+
+# -- defaults ---------------------------------------------------------------------------------
+def test_defaults(tmp_path: Path) -> None:
+    write(tmp_path, {"pkg/__init__.py": ""})
+    config = load_config(tmp_path)
+    assert config == Config(
+        root=tmp_path.resolve(), paths=["pkg"], tests=[], pytest_args=[],
+        operators=["operator", "boundary", "return"], exclude=[], timeout_factor=3.0,
+        timeout_constant=1.0, jobs=0, isolation="auto", memory_limit_mb=4096, backend="loky",
+        scheduler=None, baseline="mutgate-baseline.json", tolerance=1.0,
+        survivor_rule="anywhere")
+    assert config.state_dir == tmp_path.resolve() / ".mutgate"
+    assert config.settings() == {"timeout_factor": 3.0, "timeout_constant": 1.0}
+
+
+def test_effective_jobs(tmp_path: Path) -> None:
+    write(tmp_path, {"pkg/__init__.py": ""})
+    assert load_config(tmp_path, {"jobs": 3}).effective_jobs == 3
+    assert load_config(tmp_path).effective_jobs >= 1
+
+
+# -- inference --------------------------------------------------------------------------------
+def test_src_layout_infers_every_src_package(tmp_path: Path) -> None:
+    write(tmp_path, {"src/beta/__init__.py": "", "src/alpha/__init__.py": "",
+                     "src/tests/__init__.py": "", "src/notapkg/mod.py": "",
+                     "flat/__init__.py": ""})
+    assert infer_paths(tmp_path) == ["src/alpha", "src/beta"]
+
+
+def test_flat_layout_infers_the_top_level_package_not_tests_or_docs(tmp_path: Path) -> None:
+    write(tmp_path, {"shop/__init__.py": "", "tests/__init__.py": "", "docs/__init__.py": "",
+                     ".hidden/__init__.py": "", "setup.py": ""})
+    assert infer_paths(tmp_path) == ["shop"]
+
+
+def test_single_module_layout_infers_the_module(tmp_path: Path) -> None:
+    write(tmp_path, {"tool.py": "", "test_tool.py": "", "tool_test.py": "", "conftest.py": "",
+                     "setup.py": "", "noxfile.py": ""})
+    assert infer_paths(tmp_path) == ["tool.py"]
+
+
+def test_nothing_to_mutate_is_a_config_error_that_says_what_to_set(tmp_path: Path) -> None:
+    write(tmp_path, {"test_only.py": "", "tests/test_a.py": ""})
+    with pytest.raises(ConfigError, match=r"cannot tell what to mutate .*set paths in "
+                                          r"\[tool\.mutgate\]"):
+        load_config(tmp_path)
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("pkg/mod.py", False), ("pkg/test_mod.py", True), ("pkg/mod_test.py", True),
+    ("pkg/conftest.py", True), ("pkg/tests/helpers.py", True), ("src/pkg/test/util.py", True),
+    ("pkg/testing/fakes.py", True), ("pkg/testimony.py", False), ("pkg/contest.py", False),
+    ("tests.py", False), ("pkg/latest_test_data.py", False),
+])
+def test_is_test_file(path: str, expected: bool) -> None:
+    assert is_test_file(path) is expected
+
+
+# -- reading [tool.mutgate] -------------------------------------------------------------------
+def test_table_values_are_read(tmp_path: Path) -> None:
+    with_table(tmp_path, 'paths = ["pkg"]\ntests = ["tests/unit"]\npytest_args = "-x -q"\n'
+                         'operators = ["return", "operator.arith"]\ntimeout_factor = 2\n'
+                         'jobs = 4\nisolation = "subprocess"\nexclude = ["pkg/gen_*.py"]')
+    config = load_config(tmp_path)
+    assert (config.paths, config.tests, config.pytest_args, config.operators) == (
+        ["pkg"], ["tests/unit"], ["-x", "-q"], ["return", "operator.arith"])
+    assert (config.timeout_factor, config.jobs, config.isolation, config.exclude) == (
+        2, 4, "subprocess", ["pkg/gen_*.py"])
+
+
+def test_pytest_args_may_be_a_list(tmp_path: Path) -> None:
+    with_table(tmp_path, 'pytest_args = ["-k", "not slow"]')
+    assert load_config(tmp_path).pytest_args == ["-k", "not slow"]
+
+
+def test_other_tool_tables_are_ignored(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "[tool.ruff]\nline-length = 3\n[project]\nname='x'\n",
+                     "pkg/__init__.py": ""})
+    assert load_config(tmp_path).paths == ["pkg"]
+
+
+def test_overrides_beat_the_file(tmp_path: Path) -> None:
+    with_table(tmp_path, 'jobs = 4\nisolation = "subprocess"\ntimeout_constant = 5.0')
+    config = load_config(tmp_path, {"jobs": 1, "isolation": "fork", "timeout_constant": None,
+                                    "operators": []})
+    assert (config.jobs, config.isolation, config.timeout_constant) == (1, "fork", 5.0)
+    assert config.operators == ["operator", "boundary", "return"]
+
+
+def test_override_of_zero_jobs_is_kept(tmp_path: Path) -> None:
+    with_table(tmp_path, "jobs = 4")
+    assert load_config(tmp_path, {"jobs": 0}).jobs == 0
+
+
+# -- errors name the culprit ------------------------------------------------------------------
+def test_malformed_toml_names_the_file(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "[tool.mutgate\njobs = 1\n", "pkg/__init__.py": ""})
+    with pytest.raises(ConfigError, match=r"pyproject\.toml: malformed TOML: .*line 1") as info:
+        load_config(tmp_path)
+    assert info.value.exit_code == EXIT_USAGE
+
+
+def test_mutgate_section_that_is_not_a_table(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "[tool]\nmutgate = 3\n", "pkg/__init__.py": ""})
+    with pytest.raises(ConfigError, match=r"\[tool\.mutgate\] must be a table"):
+        load_config(tmp_path)
+
+
+def test_unknown_key_is_named(tmp_path: Path) -> None:
+    with_table(tmp_path, "timeout = 3")
+    with pytest.raises(ConfigError, match=r"^pyproject\.toml: \[tool\.mutgate\] has unknown key "
+                                          r"'timeout'$"):
+        load_config(tmp_path)
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ('jobs = "two"', r"\[tool\.mutgate\] jobs: expected int, got 'two'$"),
+    ("jobs = true", r"\[tool\.mutgate\] jobs: expected int, got True$"),
+    ("jobs = 1.5", r"\[tool\.mutgate\] jobs: expected int, got 1\.5$"),
+    ('timeout_factor = "2"', r"timeout_factor: expected int or float, got '2'$"),
+    ('paths = "pkg"', r"\[tool\.mutgate\] paths: expected list, got 'pkg'$"),
+    ("operators = [1, 2]", r"operators: expected a list of strings, got \[1, 2\]$"),
+    ("pytest_args = 3", r"pytest_args: expected list or str, got 3$"),
+])
+def test_wrong_types_name_the_key_and_the_value(tmp_path: Path, line: str, message: str) -> None:
+    with_table(tmp_path, line)
+    with pytest.raises(ConfigError, match=message):
+        load_config(tmp_path)
+
+
+def test_wrong_type_in_an_override_names_the_option(tmp_path: Path) -> None:
+    write(tmp_path, {"pkg/__init__.py": ""})
+    with pytest.raises(ConfigError, match=r"^option --timeout-factor: expected int or float, "
+                                          r"got 'fast'$"):
+        load_config(tmp_path, {"timeout_factor": "fast"})
+
+
+def test_unknown_operator_family_is_named(tmp_path: Path) -> None:
+    with_table(tmp_path, 'operators = ["return", "mutation"]')
+    with pytest.raises(ConfigError, match=r"^unknown operator 'mutation' \(known families: "
+                                          r"operator, boundary, return\)$"):
+        load_config(tmp_path)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: only the family of an operator name is checked, "
+                   "so a typo such as 'operator.arithmetic' is accepted and silently selects "
+                   "no mutants")
+def test_unknown_operator_kind_is_named(tmp_path: Path) -> None:
+    with_table(tmp_path, 'operators = ["operator.arithmetic"]')
+    with pytest.raises(ConfigError, match="operator.arithmetic"):
+        load_config(tmp_path)
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ('isolation = "thread"', r"^isolation must be one of auto, fork, subprocess, got 'thread'$"),
+    ('backend = "ray"', r"^backend must be one of loky, dask, got 'ray'$"),
+    ('survivor_rule = "new"', r"^survivor_rule must be one of anywhere, changed-lines, off"),
+    ("timeout_factor = 0", r"^timeout_factor must be > 0 and timeout_constant >= 0$"),
+    ("timeout_constant = -1", r"^timeout_factor must be > 0 and timeout_constant >= 0$"),
+    ("jobs = -2", r"^jobs must be >= 0 \(0 = one per CPU\), got -2$"),
+    ("tolerance = -0.5", r"^tolerance must be >= 0, got -0\.5$"),
+])
+def test_invalid_values_are_named(tmp_path: Path, line: str, message: str) -> None:
+    with_table(tmp_path, line)
+    with pytest.raises(ConfigError, match=message):
+        load_config(tmp_path)
+
+
+def test_a_path_to_mutate_that_does_not_exist_is_named(tmp_path: Path) -> None:
+    with_table(tmp_path, 'paths = ["pkg", "lib/missing"]')
+    with pytest.raises(ConfigError, match=r"^lib/missing: path to mutate does not exist$"):
+        load_config(tmp_path)
+
+
+def test_a_project_directory_that_does_not_exist(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"nowhere: project directory does not exist$"):
+        load_config(tmp_path / "nowhere")
