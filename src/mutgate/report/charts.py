@@ -1,0 +1,148 @@
+"""Geometry of the report's two charts, computed here and drawn as inline SVG by the templates.
+
+The per-file chart puts one column per scored file, worst first, so a glance shows how many
+files are weak and how weak. The trend chart draws the score of each run, oldest first. Both
+are plain numbers in a fixed coordinate space (the SVG ``viewBox``); the browser scales them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mutgate.report.palette import score_color
+from mutgate.report.summary import FileSummary, format_score
+
+WIDTH = 600.0
+_LEFT, _RIGHT, _TOP, _BOTTOM = 34.0, 10.0, 10.0, 26.0
+_MAX_BAR = 36.0
+_THRESHOLDS = (60.0, 80.0)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A bar or a point: its box (x, y, width, height), color, tooltip and link."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    color: str
+    title: str
+    href: str = ""
+
+
+@dataclass(frozen=True)
+class Gridline:
+    y: float
+    label: str
+    threshold: bool = False
+
+
+@dataclass
+class Chart:
+    """Everything a template needs to draw one chart."""
+
+    width: float
+    height: float
+    marks: list[Mark] = field(default_factory=list)
+    gridlines: list[Gridline] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # SVG polyline point lists
+    xlabels: list[tuple[float, str]] = field(default_factory=list)
+    caption: str = ""
+
+    @property
+    def plot_left(self) -> float:
+        return _LEFT
+
+    @property
+    def plot_right(self) -> float:
+        return self.width - _RIGHT
+
+
+def _y(score: float, height: float) -> float:
+    plot = height - _TOP - _BOTTOM
+    return _TOP + plot * (1.0 - min(100.0, max(0.0, score)) / 100.0)
+
+
+def _gridlines(height: float) -> list[Gridline]:
+    lines = [Gridline(_y(v, height), f"{v:.0f}") for v in (0.0, 20.0, 40.0, 60.0, 80.0, 100.0)]
+    lines += [Gridline(_y(v, height), "", threshold=True) for v in _THRESHOLDS]
+    return lines
+
+
+def file_score_chart(
+    files: Sequence[FileSummary], pages: Mapping[str, str], height: float = 230.0
+) -> Chart:
+    """Columns of per-file scores, lowest first; ``pages`` maps a file to its page."""
+    scored = sorted((f for f in files if f.score is not None), key=lambda f: (f.score, f.path))
+    chart = Chart(WIDTH, height, gridlines=_gridlines(height))
+    if not scored:
+        chart.caption = "No file has a score yet."
+        return chart
+    plot_w = WIDTH - _LEFT - _RIGHT
+    slot = plot_w / len(scored)
+    bar = min(_MAX_BAR, slot * 0.8 if slot >= 4 else slot)
+    base = _y(0.0, height)
+    for index, summary in enumerate(scored):
+        value = float(summary.score or 0.0)
+        top = min(_y(value, height), base - 1.5)
+        chart.marks.append(
+            Mark(
+                x=_LEFT + index * slot + (slot - bar) / 2,
+                y=top,
+                width=bar,
+                height=base - top,
+                color=score_color(value),
+                title=f"{summary.path}: {format_score(value)} "
+                f"({summary.survived} survived of {summary.total})",
+                href=pages.get(summary.path, ""),
+            )
+        )
+    unscored = len(files) - len(scored)
+    chart.caption = f"{len(scored)} files, lowest score first" + (
+        f"; {unscored} without a score" if unscored else ""
+    )
+    return chart
+
+
+def trend_chart(history: Sequence[Mapping[str, Any]], height: float = 230.0) -> Chart:
+    """The score of each run in ``history`` (oldest first), as a line with a point per run."""
+    chart = Chart(WIDTH, height, gridlines=_gridlines(height))
+    if not history:
+        chart.caption = "No runs recorded yet."
+        return chart
+    plot_w = WIDTH - _LEFT - _RIGHT
+    step = plot_w / (len(history) - 1) if len(history) > 1 else 0.0
+    every = max(1, -(-len(history) // 12))
+    segment: list[str] = []
+    for index, run in enumerate(history):
+        x = _LEFT + (index * step if len(history) > 1 else plot_w / 2)
+        if index % every == 0 or index == len(history) - 1:
+            chart.xlabels.append((x, f"#{run.get('run_id', index + 1)}"))
+        value = run.get("score")
+        if value is None:
+            if len(segment) > 1:
+                chart.lines.append(" ".join(segment))
+            segment = []
+            continue
+        y = _y(float(value), height)
+        segment.append(f"{x:.1f},{y:.1f}")
+        chart.marks.append(
+            Mark(
+                x=x,
+                y=y,
+                width=0.0,
+                height=0.0,
+                color=score_color(float(value)),
+                title=f"run {run.get('run_id', '?')} · {run.get('started_at', '')} · "
+                f"{format_score(float(value))}",
+            )
+        )
+    if len(segment) > 1:
+        chart.lines.append(" ".join(segment))
+    scored = sum(1 for run in history if run.get("score") is not None)
+    runs = f"{len(history)} run" + ("s, oldest first" if len(history) > 1 else "")
+    chart.caption = runs if scored > 1 else f"{runs}; a trend needs two scored runs"
+    return chart

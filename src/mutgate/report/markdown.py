@@ -1,0 +1,111 @@
+"""A short Markdown summary of a run, for a PR comment or a GitHub step summary.
+
+It is read by reviewers where untrusted text is rendered: source snippets and test names may
+hold ``|``, backticks, HTML, ``@mentions`` or ``$math$``. Every such value is put in an HTML
+``<code>`` element with its special characters written as character references, so GitHub shows
+it literally: no table is broken, no tag is rendered, nobody is mentioned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mutgate.outcome import KILLED, NO_TESTS, SURVIVED, TIMEOUT
+from mutgate.report.summary import (
+    format_score,
+    mutant_order,
+    overall_counts,
+    overall_score,
+)
+
+_COLUMNS = (
+    (KILLED, "killed"),
+    (SURVIVED, "survived"),
+    (TIMEOUT, "timeout"),
+    ("error", "error"),
+    ("skipped", "skipped"),
+    (NO_TESTS, "no tests"),
+)
+
+# Characters Markdown, GitHub's extensions (tables, math, mentions) or HTML give a meaning to.
+_REFERENCES = {ord(c): f"&#{ord(c)};" for c in "|`*_[]~\\$@#!:"}
+_REFERENCES.update({ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"})
+
+_MAX_CELL = 80
+_MAX_TESTS = 3
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` as inert inline text: special characters become character references.
+
+    Line breaks and runs of whitespace become single spaces (a table cell is one line).
+    """
+    return " ".join(str(text).split()).translate(_REFERENCES)
+
+
+def code(text: str, limit: int = _MAX_CELL) -> str:
+    """``text`` shown as code in Markdown and in a table cell, shortened to ``limit`` chars."""
+    flat = " ".join(str(text).split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1] + "…"
+    return f"<code>{escape_markdown(flat)}</code>"
+
+
+def to_markdown(
+    results: Mapping[str, Any], baseline_score: float | None = None, max_rows: int = 30
+) -> str:
+    """The summary: score (and change against ``baseline_score``), counts, top survivors.
+
+    Survivors are listed by file and line, at most ``max_rows`` of them.
+    """
+    value = overall_score(results)
+    counts = overall_counts(results)
+    lines = [f"### mutgate: mutation score {_headline(value, baseline_score, results)}", ""]
+    lines.append("| " + " | ".join(label for _, label in _COLUMNS) + " | total |")
+    lines.append("|" + "---:|" * (len(_COLUMNS) + 1))
+    total = results.get("total", sum(counts.values()))
+    cells = [str(counts.get(status, 0)) for status, _ in _COLUMNS]
+    lines.append("| " + " | ".join(cells) + f" | {total} |")
+    lines.append("")
+    survivors = sorted(
+        (m for m in results.get("mutants") or () if m.get("status") == SURVIVED),
+        key=mutant_order,
+    )
+    if not survivors:
+        lines.append("No surviving mutants." if value is not None else "No mutant was scored.")
+        return "\n".join(lines) + "\n"
+    shown = survivors[: max(0, max_rows)]
+    heading = f"#### Surviving mutants ({len(survivors)})"
+    if len(shown) < len(survivors):
+        heading = f"#### Surviving mutants (first {len(shown)} of {len(survivors)})"
+    lines += [heading, "", "| location | operator | change | covered by |", "|---|---|---|---|"]
+    lines += [_survivor_row(mutant) for mutant in shown]
+    if len(shown) < len(survivors):
+        lines += ["", f"…and {len(survivors) - len(shown)} more (see the full report)."]
+    return "\n".join(lines) + "\n"
+
+
+def _headline(value: float | None, baseline: float | None, results: Mapping[str, Any]) -> str:
+    """``**83.3%** (−1.2 pts vs baseline 84.5%)``, with the sample's interval when sampled."""
+    text = f"**{format_score(value)}**"
+    ci95 = (results.get("run") or {}).get("ci95")
+    if ci95 and len(ci95) == 2:
+        text += f" (95% CI {float(ci95[0]):.1f}–{float(ci95[1]):.1f}%)"
+    if baseline is not None and value is not None:
+        delta = value - baseline
+        arrow = "▲" if delta > 0.05 else "▼" if delta < -0.05 else "="
+        text += f" {arrow} {delta:+.1f} pts vs baseline {format_score(baseline)}"
+    elif baseline is not None:
+        text += f" (baseline {format_score(baseline)})"
+    return text
+
+
+def _survivor_row(mutant: Mapping[str, Any]) -> str:
+    where = code(f"{mutant.get('file', '?')}:{mutant.get('line', '?')}")
+    change = f"{code(str(mutant.get('original', '')))} → {code(str(mutant.get('replacement', '')))}"
+    tests = [str(t) for t in mutant.get("covered_by") or ()]
+    covered = ", ".join(code(t) for t in tests[:_MAX_TESTS]) or "–"
+    if len(tests) > _MAX_TESTS:
+        covered += f" +{len(tests) - _MAX_TESTS} more"
+    return f"| {where} | {code(str(mutant.get('operator', '')))} | {change} | {covered} |"
