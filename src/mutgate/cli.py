@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -24,24 +25,33 @@ EXIT_INTERNAL = 4
 EXIT_INTERRUPTED = 130
 
 
+RESUME_HINT = "interrupted; finished results are kept — run `mutgate run` again to resume"
+
+
 def main() -> None:
+    threading.excepthook = _quiet_thread_error
     try:
         cli.main(standalone_mode=False, prog_name="mutgate")
     except click.exceptions.Abort:
-        _fail("interrupted", EXIT_INTERRUPTED)
+        _fail(RESUME_HINT, EXIT_INTERRUPTED)
     except click.ClickException as exc:
         _fail(exc.format_message(), exc.exit_code)
     except MutgateError as exc:
         _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
-        _fail("interrupted; finished results are kept — `mutgate run` again to resume",
-              EXIT_INTERRUPTED)
+        _fail(RESUME_HINT, EXIT_INTERRUPTED)
     except Exception as exc:  # a bug in mutgate: one line, unless asked for the traceback
         if os.environ.get("MUTGATE_DEBUG"):
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc} (set MUTGATE_DEBUG=1 for details)",
               EXIT_INTERNAL)
     sys.exit(0)
+
+
+def _quiet_thread_error(args: threading.ExceptHookArgs) -> None:
+    """Pool bookkeeping threads may fail while a run is torn down; that is not news."""
+    if os.environ.get("MUTGATE_DEBUG"):
+        threading.__excepthook__(args)
 
 
 def _fail(message: str, code: int) -> None:

@@ -20,6 +20,7 @@ from mutgate.errors import ConfigError
 from mutgate.execution.plan import make_batches, make_jobs
 from mutgate.execution.pool import RunContext, execute
 from mutgate.generate import generate, read_source, source_files
+from mutgate.lock import run_lock
 from mutgate.mutant import Mutant
 from mutgate.outcome import DETECTED, SURVIVED
 from mutgate.stats import wilson_interval
@@ -50,37 +51,50 @@ class RunOutcome:
 
 def run(config: Config, selection: Selection, echo: Callable[[str], None] = print,
         progress: Callable[[int, int], None] | None = None) -> RunOutcome:
+    """One run under the project's lock; results are committed as they arrive."""
     started = time.perf_counter()
+    with run_lock(config.state_dir):
+        store = Store.open(config.state_dir)
+        try:
+            if store.mark_interrupted():
+                echo("resuming: results of the interrupted run are reused where still valid")
+            return _run_locked(config, selection, store, started, echo, progress)
+        finally:
+            store.close()
+
+
+def _run_locked(config: Config, selection: Selection, store: Store, started: float,
+                echo: Callable[[str], None], progress) -> RunOutcome:
     cov = coverage_map.build(config, reuse=selection.reuse, echo=echo)
-    files = _files(config, selection.paths)
-    mutants = generate(config, cov, files)
+    mutants = generate(config, cov, _files(config, selection.paths))
     mutants, changed = _select(config, mutants, selection)
     fingerprints = {m.id: fingerprint(config, cov, m) for m in mutants}
     jobs_count = config.effective_jobs
-    store = Store.open(config.state_dir)
+    options = {
+        "operators": sorted(config.operators), "settings": config.settings(),
+        "sampled": selection.sample is not None,
+        "seed": selection.seed if selection.sample is not None else None,
+        "diff_ref": selection.diff_ref,
+        "shard": list(selection.shard) if selection.shard else None,
+        "paths": selection.paths, "backend": config.backend,
+    }
+    run_id = store.begin_run(options, jobs_count)
+    store.add_mutants(run_id, [(m, fingerprints[m.id]) for m in mutants])
+    reused = store.reusable(fingerprints) if selection.reuse else {}
+    if reused:
+        store.record(run_id, reused.values(), reused=True)
+    todo = [m for m in mutants if m.id not in reused]
+    echo(f"{len(mutants)} mutants on covered lines"
+         + (f", {len(reused)} results reused" if reused else "")
+         + f", {len(todo)} to run with {jobs_count} job(s)")
     try:
-        options = {
-            "operators": sorted(config.operators), "settings": config.settings(),
-            "sampled": selection.sample is not None, "seed": selection.seed
-            if selection.sample is not None else None, "diff_ref": selection.diff_ref,
-            "shard": list(selection.shard) if selection.shard else None,
-            "paths": selection.paths, "backend": config.backend,
-        }
-        run_id = store.begin_run(options, jobs_count)
-        store.add_mutants(run_id, [(m, fingerprints[m.id]) for m in mutants])
-        reused = store.reusable(fingerprints) if selection.reuse else {}
-        if reused:
-            store.record(run_id, reused.values(), reused=True)
-        todo = [m for m in mutants if m.id not in reused]
-        echo(f"{len(mutants)} mutants on covered lines"
-             + (f", {len(reused)} results reused" if reused else "")
-             + f", {len(todo)} to run with {jobs_count} job(s)")
         executed = _execute(config, cov, todo, store, run_id, jobs_count, progress)
-        wall = time.perf_counter() - started
-        _finish(store, run_id, selection, wall, executed, len(reused))
-        return RunOutcome(run_id, len(mutants), executed, len(reused), wall, changed)
-    finally:
-        store.close()
+    except BaseException:
+        store.finish_run(run_id, time.perf_counter() - started, state="interrupted")
+        raise
+    wall = time.perf_counter() - started
+    _finish(store, run_id, selection, wall, executed, len(reused))
+    return RunOutcome(run_id, len(mutants), executed, len(reused), wall, changed)
 
 
 def _files(config: Config, paths: list[str]) -> list[str]:

@@ -103,6 +103,11 @@ class Store:
             (_now(), jobs, json.dumps(options, sort_keys=True)))
         return int(cur.lastrowid)
 
+    def mark_interrupted(self) -> int:
+        """Runs still marked running belong to a process that died: mark them interrupted."""
+        cur = self.db.execute("UPDATE runs SET state='interrupted' WHERE state='running'")
+        return cur.rowcount
+
     def add_mutants(self, run_id: int, mutants: Iterable[tuple[Mutant, str]]) -> None:
         rows = [(run_id, m.id, m.file, m.line, m.operator, json.dumps(m.to_dict()), fp, PENDING)
                 for m, fp in mutants]

@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 
-from mutgate.execution.warm import Job
+from mutgate.execution.warm import Job, die_with_parent
 from mutgate.outcome import KILLED, NO_TESTS, SURVIVED, TIMEOUT
 from mutgate.store import Result
 
@@ -37,7 +37,8 @@ def run_isolated(root: str, args: list[str], job: Job, source: str, startup_s: f
         cmd = [sys.executable, "-m", "pytest", "-p", "mutgate.plugins.isolated_plugin", "-x",
                "-q", "--tb=no", "--no-header", *args, *test_files]
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+                                stderr=subprocess.DEVNULL, start_new_session=True,
+                                preexec_fn=die_with_parent)
         try:
             code = proc.wait(timeout=job.timeout_s + 2 * startup_s + 5.0)
         except subprocess.TimeoutExpired:

@@ -11,6 +11,7 @@ return, so the worker does not grow per mutant.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import json
 import os
@@ -123,7 +124,7 @@ class WarmSession:
         if pid == 0:  # child: never returns
             os.close(read_fd)
             _child(self.index, filename, mutant.swap_target, code, tests, write_fd,
-                   memory_limit_mb)
+                   memory_limit_mb, job.timeout_s)
         os.close(write_fd)
         payload = _wait_for(read_fd, pid, job.timeout_s)
         duration_ms = (time.perf_counter() - started) * 1000
@@ -136,11 +137,14 @@ class WarmSession:
 
 
 def _child(index: FunctionIndex, filename: str, qualname: str, code, tests: list, write_fd: int,
-           memory_limit_mb: int) -> None:
+           memory_limit_mb: int, timeout_s: float) -> None:
     status = 0
     try:
         os.setpgid(0, 0)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+        die_with_parent()
+        cpu = int(timeout_s * 2) + 10  # a backstop should the parent fail to kill us
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         if memory_limit_mb > 0:
             _limit_memory(memory_limit_mb)
         _cheap_failure_reports()
@@ -218,6 +222,23 @@ def _kill(pid: int) -> None:
             target()
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)
+
+
+def _load_prctl():
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _load_prctl()
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Linux: the kernel kills this process when its parent (the worker) dies."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _limit_memory(megabytes: int) -> None:
