@@ -28,7 +28,7 @@ def xml_text(text: object) -> str:
     return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
 
 
-def testcase_name(mutant: Mapping[str, Any]) -> str:
+def case_name(mutant: Mapping[str, Any]) -> str:
     """``line 12: operator.arith a + b -> a - b``, on one line and shortened when long."""
     original = _one_line(mutant.get("original", ""))
     replacement = _one_line(mutant.get("replacement", ""))
@@ -79,7 +79,7 @@ def _add_case(suite: ET.Element, mutant: Mapping[str, Any], source: str | None) 
         suite,
         "testcase",
         classname=xml_text(mutant.get("file", "")),
-        name=testcase_name(mutant),
+        name=case_name(mutant),
         time=f"{seconds:.3f}",
     )
     status = str(mutant.get("status", ""))

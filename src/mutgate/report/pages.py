@@ -201,5 +201,5 @@ def mutant_view(mutant: Mapping[str, Any], source: str | None) -> MutantView:
         verb="timed out in" if status == TIMEOUT else "killed by",
         duration_ms=mutant.get("duration_ms"),
         tests_run=mutant.get("tests_run"),
-        diff=[(_DIFF_KINDS.get(row[:1], "ctx"), row) for row in diff.splitlines()[2:]],
+        diff=[(_DIFF_KINDS.get(row[:1], "ctx"), row) for row in diff.split("\n")[2:] if row],
     )
