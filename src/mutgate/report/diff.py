@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
@@ -29,9 +30,15 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
+@lru_cache(maxsize=4)
+def _source_lines(source: str) -> tuple[str, ...]:
+    """``split_lines`` of a whole file, kept for the next mutants of the same file."""
+    return tuple(split_lines(source))
+
+
 def apply_mutant(source: str, mutant: Mapping[str, Any]) -> str | None:
     """Return ``source`` with the mutant applied, or None when its original text is not there."""
-    lines = split_lines(source)
+    lines = list(_source_lines(source))
     located = _locate(lines, mutant)
     if located is None:
         return None
@@ -39,7 +46,7 @@ def apply_mutant(source: str, mutant: Mapping[str, Any]) -> str | None:
     ends = _NEWLINE.findall(source)
     newline = ends[0] if ends else "\n"
     trailing = newline if source.endswith(("\n", "\r")) else ""
-    return newline.join(lines[:first] + mutated + lines[last:]) + trailing
+    return newline.join([*lines[:first], *mutated, *lines[last:]]) + trailing
 
 
 def mutant_diff(
@@ -54,7 +61,7 @@ def mutant_diff(
     raised instead.
     """
     path = str(mutant.get("file", "?"))
-    lines = split_lines(source)
+    lines = _source_lines(source)
     located = _locate(lines, mutant)
     if located is None:
         if strict:
@@ -63,15 +70,17 @@ def mutant_diff(
     first, last, mutated = located
     lo = max(0, first - context)
     hi = min(len(lines), last + context)
-    before = lines[lo:hi]
-    after = lines[lo:first] + mutated + lines[last:hi]
+    before = list(lines[lo:hi])
+    after = [*lines[lo:first], *mutated, *lines[last:hi]]
     diff = difflib.unified_diff(
         before, after, fromfile=f"a/{path}", tofile=f"b/{path}", n=context, lineterm=""
     )
     return "\n".join(_shift_hunk(row, lo) for row in diff) + "\n"
 
 
-def _locate(lines: list[str], mutant: Mapping[str, Any]) -> tuple[int, int, list[str]] | None:
+def _locate(
+    lines: Sequence[str], mutant: Mapping[str, Any]
+) -> tuple[int, int, list[str]] | None:
     """Find the mutant in ``lines``: (first index, end index, the mutated lines in between).
 
     The text is looked for at the recorded column first, then anywhere on the recorded lines
