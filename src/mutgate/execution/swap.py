@@ -14,6 +14,7 @@ import gc
 import os
 import types
 from collections import defaultdict
+from collections.abc import Iterator
 
 from mutgate.mutant import Mutant
 
@@ -91,42 +92,65 @@ def qualnames_by_line(module_code: types.CodeType) -> dict[tuple[int, str], str]
     return names
 
 
+def pair_codes(old: types.CodeType, new: types.CodeType
+               ) -> Iterator[tuple[types.CodeType, types.CodeType]]:
+    """Match an original code tree with its mutated copy: same names in the same order."""
+    yield old, new
+    old_children = [c for c in old.co_consts if isinstance(c, types.CodeType)]
+    new_children = [c for c in new.co_consts if isinstance(c, types.CodeType)]
+    if [c.co_name for c in old_children] != [c.co_name for c in new_children]:
+        return  # the mutant removed or added a nested function: only the outer one is swapped
+    for old_child, new_child in zip(old_children, new_children, strict=True):
+        yield from pair_codes(old_child, new_child)
+
+
 class FunctionIndex:
-    """Every live function object of the project's files, by (filename, qualified name)."""
+    """Every live function object of the project's files, by the identity of its code.
+
+    Nested functions and closures created before a mutant runs (decorator wrappers made at
+    import time, say) hold the original nested code objects; swapping by identity reaches them.
+    """
 
     def __init__(self, filenames: set[str], qualname_fallback: dict[str, dict]):
-        self.functions: dict[tuple[str, str], list[types.FunctionType]] = defaultdict(list)
-        self.caches: dict[tuple[str, str], list[object]] = defaultdict(list)
+        self.by_code: dict[int, list[types.FunctionType]] = defaultdict(list)
+        self.caches: dict[int, list[object]] = defaultdict(list)
+        self.outer: dict[tuple[str, str], types.CodeType] = {}
         real: dict[str, str | None] = {}
 
-        def key_of(function: types.FunctionType) -> tuple[str, str] | None:
-            code = function.__code__
-            name = real.get(code.co_filename, "")
-            if name == "":
+        def file_of(code: types.CodeType) -> str | None:
+            if code.co_filename not in real:
                 resolved = os.path.realpath(code.co_filename)
-                name = real[code.co_filename] = resolved if resolved in filenames else None
-            if name is None:
-                return None
-            return name, code_qualname(code, qualname_fallback.get(name, {}))
+                real[code.co_filename] = resolved if resolved in filenames else None
+            return real[code.co_filename]
 
         for obj in gc.get_objects():
             if isinstance(obj, types.FunctionType):
-                key = key_of(obj)
-                if key:
-                    self.functions[key].append(obj)
+                code = obj.__code__
+                name = file_of(code)
+                if name:
+                    self.by_code[id(code)].append(obj)
+                    qualname = code_qualname(code, qualname_fallback.get(name, {}))
+                    self.outer.setdefault((name, qualname), code)
             elif hasattr(type(obj), "cache_clear"):
                 wrapped = getattr(obj, "__wrapped__", None)
-                key = key_of(wrapped) if isinstance(wrapped, types.FunctionType) else None
-                if key:
-                    self.caches[key].append(obj)
+                if isinstance(wrapped, types.FunctionType) and file_of(wrapped.__code__):
+                    self.caches[id(wrapped.__code__)].append(obj)
+
+    def has(self, filename: str, qualname: str) -> bool:
+        return (filename, qualname) in self.outer
 
     def swap(self, filename: str, qualname: str, code: types.CodeType) -> int:
-        """Put ``code`` into every function compiled from the original; returns how many."""
-        targets = self.functions.get((filename, qualname), [])
-        for function in targets:
-            if len(function.__code__.co_freevars) != len(code.co_freevars):
-                raise SwapError(f"{qualname}: free variables differ")
-            function.__code__ = code
-        for cached in self.caches.get((filename, qualname), []):
-            cached.cache_clear()  # type: ignore[attr-defined]
-        return len(targets)
+        """Put ``code`` (and its nested code) into every live function made from the original."""
+        original = self.outer.get((filename, qualname))
+        if original is None:
+            return 0
+        swapped = 0
+        for old, new in pair_codes(original, code):
+            for function in self.by_code.get(id(old), ()):
+                if len(function.__code__.co_freevars) != len(new.co_freevars):
+                    raise SwapError(f"{qualname}: free variables differ")
+                function.__code__ = new
+                swapped += 1
+            for cached in self.caches.get(id(old), ()):
+                cached.cache_clear()  # type: ignore[attr-defined]
+        return swapped

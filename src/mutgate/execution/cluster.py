@@ -1,0 +1,253 @@
+"""The pool on a dask.distributed cluster: the same batches, sent through joblib's dask backend.
+
+`execute_on_dask` is what `pool.execute` calls with ``backend="dask"``. Without a scheduler
+address it starts a private `LocalCluster` on loopback (``jobs`` single-threaded worker
+processes) and shuts it down at the end. With an address it uses every worker of that cluster,
+after these checks, each of which fails as a one-line `ConfigError` naming the worker:
+
+1. one mutgate run at a time per cluster (a distributed `Lock` named ``mutgate-run``);
+2. every worker is single-threaded (``dask worker --nthreads 1``): a worker process keeps one
+   warm test session and forks it per mutant, so two tasks must never share a process;
+3. a worker process that served an earlier run still holds that run's state (`pool._WORKER`:
+   imported project modules, cached sources) and is restarted through its nanny, so every run
+   starts on fresh processes; a task that still reaches a process of another run fails the run;
+4. a probe on every worker (``client.run``) checks that mutgate imports under the same Python
+   minor version, that the project root exists at the same path and that the files the run
+   depends on (mutated sources, test files, conftest and config files) hash the same as here.
+
+Each batch is one dask task. A worker that dies mid-batch loses nothing: the scheduler re-runs
+the task on another worker (up to ``distributed.scheduler.allowed-failures`` times), and joblib
+holds one future per batch, so each batch's results are yielded exactly once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from concurrent.futures import CancelledError
+from typing import Any
+
+from mutgate.errors import ConfigError, MutgateError
+from mutgate.execution import pool
+from mutgate.execution.pool import RunContext
+from mutgate.execution.warm import Job
+from mutgate.store import Result
+
+LOCK_NAME = "mutgate-run"
+CONNECT_TIMEOUT_S = 15.0
+WORKERS_TIMEOUT_S = 60.0
+RESTART_TIMEOUT_S = 120.0
+CONFIG_FILES = ("pyproject.toml", "setup.cfg", "pytest.ini", "tox.ini", "conftest.py")
+
+
+class WorkerMismatch(RuntimeError):
+    """A task reached a worker process that cannot serve this run."""
+
+
+def run_batch_on_worker(ctx: RunContext, batch: list[Job]) -> list[Result]:
+    """The dask task: claim this worker process for the run, then `pool.run_batch`.
+
+    On loky, `pool._init_worker` runs once per fresh worker process; dask has no initializer,
+    so the first task of the run on a process plays that part.
+    """
+    from distributed import get_worker
+
+    worker = get_worker()
+    if worker.state.nthreads != 1:
+        raise WorkerMismatch(f"dask worker {worker.address} runs {worker.state.nthreads} "
+                             "threads; mutgate needs workers started with --nthreads 1")
+    owner = pool._WORKER.get("key")
+    if owner is None and not pool._WORKER:
+        pool._init_worker(ctx.key)
+    elif owner != ctx.key:
+        raise WorkerMismatch(f"dask worker {worker.address}: worker process already serves "
+                             "another run (is another mutgate run using this cluster?)")
+    return pool.run_batch(ctx, batch)
+
+
+# The probe runs on workers before mutgate is known to be importable there, so it is defined
+# in a module that does not exist anywhere: dask's cloudpickle then ships it by value.
+_PROBE_SOURCE = '''
+def probe(root, digests):
+    import hashlib, os, sys
+    pool = sys.modules.get("mutgate.execution.pool")
+    report = {"python": "%d.%d" % sys.version_info[:2], "mutgate": None, "error": None,
+              "dirty": bool(pool is not None and getattr(pool, "_WORKER", None)),
+              "root": os.path.isdir(root), "bad": []}
+    try:
+        import mutgate
+        import mutgate.execution.cluster
+        report["mutgate"] = mutgate.__version__
+    except Exception as exc:
+        report["error"] = "%s: %s" % (type(exc).__name__, exc)
+    for rel, digest in digests.items() if report["root"] else ():
+        try:
+            with open(os.path.join(root, rel), "rb") as handle:
+                if hashlib.sha256(handle.read()).hexdigest() != digest:
+                    report["bad"].append(rel + " differs from this machine's copy")
+        except OSError:
+            report["bad"].append(rel + " is missing")
+    return report
+'''
+
+
+def _probe_function() -> Any:
+    namespace: dict[str, Any] = {"__name__": "mutgate_worker_probe"}
+    exec(compile(_PROBE_SOURCE, "<mutgate worker probe>", "exec"), namespace)
+    return namespace["probe"]
+
+
+def project_digests(ctx: RunContext) -> dict[str, str]:
+    """sha256 of the files a run depends on, by path relative to the project root."""
+    files = set(ctx.files) | set(CONFIG_FILES)
+    for test in ctx.warm_tests:
+        test_file = test.split("::", 1)[0]
+        files.add(test_file)
+        parent = os.path.dirname(test_file)
+        while parent:
+            files.add(os.path.join(parent, "conftest.py"))
+            parent = os.path.dirname(parent)
+    digests = {}
+    for rel in sorted(files):
+        path = os.path.join(ctx.root, rel)
+        if os.path.isfile(path):
+            with open(path, "rb") as handle:
+                digests[rel] = hashlib.sha256(handle.read()).hexdigest()
+    return digests
+
+
+def worker_problem(address: str, report: dict[str, Any], root: str) -> str | None:
+    """What keeps one worker from serving the run, as a sentence naming it; None when fine."""
+    from mutgate import __version__
+
+    here = "{}.{}".format(*sys.version_info[:2])
+    where = f"dask worker {address}"
+    if report["error"]:
+        return (f"{where} cannot import mutgate ({report['error']}); install the same mutgate "
+                "in the workers' environment: pip install 'mutgate[dask]'")
+    if report["python"] != here or report["mutgate"] != __version__:
+        return (f"{where} runs Python {report['python']} with mutgate {report['mutgate']}; "
+                f"this machine runs Python {here} with mutgate {__version__}")
+    if not report["root"]:
+        return (f"{where} cannot see the project: {root} does not exist there (workers need "
+                "the same checkout at the same path)")
+    if report["bad"]:
+        more = f" (and {len(report['bad']) - 1} more)" if len(report["bad"]) > 1 else ""
+        return (f"{where} has another copy of the project: {report['bad'][0]}{more}; workers "
+                f"need the same checkout at {root}")
+    return None
+
+
+def split_batches(batches: list[list[Job]], workers: int, max_size: int = 40
+                  ) -> list[list[Job]]:
+    """Split batches (never across files) so a cluster of `workers` gets ~4 batches each."""
+    total = sum(len(batch) for batch in batches)
+    size = max(1, min(max_size, total // max(1, workers * 4)))
+    if all(len(batch) <= size for batch in batches):
+        return batches
+    pieces = [batch[i:i + size] for batch in batches for i in range(0, len(batch), size)]
+    return sorted(pieces, key=lambda piece: -sum(job.timeout_s for job in piece))
+
+
+def execute_on_dask(ctx: RunContext, batches: list[list[Job]], jobs: int,
+                    scheduler: str | None) -> Iterator[list[Result]]:
+    """Run every batch on dask workers; yield each batch's results as soon as it finishes."""
+    try:
+        import distributed
+        from joblib import Parallel, delayed, parallel_config
+    except ImportError:
+        raise ConfigError("--backend dask needs dask.distributed: "
+                          "pip install 'mutgate[dask]'") from None
+    client, cluster = _connect(distributed, scheduler, jobs)
+    lock = None
+    try:
+        if cluster is None:
+            lock = _lock(distributed, client, scheduler)
+        _prepare_workers(client, ctx, restart=cluster is None)
+        batches = split_batches(batches, len(client.nthreads()))
+        with parallel_config(backend="dask", client=client,
+                             wait_for_workers_timeout=WORKERS_TIMEOUT_S):
+            parallel = Parallel(n_jobs=-1, return_as="generator_unordered", batch_size=1,
+                                pre_dispatch="all")
+            try:
+                yield from parallel(delayed(run_batch_on_worker)(ctx, b) for b in batches)
+            except WorkerMismatch as exc:
+                raise ConfigError(str(exc)) from None
+            except distributed.KilledWorker as exc:
+                raise MutgateError(
+                    f"dask workers died {exc.allowed_failures + 1} times running one batch of "
+                    "mutants (distributed.scheduler.allowed-failures); finished results are "
+                    "kept — `mutgate run` again to resume") from None
+            except (CancelledError, distributed.comm.CommClosedError) as exc:
+                raise MutgateError(
+                    f"lost the dask scheduler {scheduler or '(local)'} ({type(exc).__name__}); "
+                    "finished results are kept — `mutgate run` again to resume") from None
+    finally:
+        if lock is not None:
+            with contextlib.suppress(Exception):  # a lost scheduler took the lease with it
+                lock.release()
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _connect(distributed: Any, scheduler: str | None, jobs: int) -> tuple[Any, Any]:
+    if scheduler is None:
+        cluster = distributed.LocalCluster(
+            n_workers=max(1, jobs), threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address=None, memory_limit=0, silence_logs=logging.ERROR)
+        return distributed.Client(cluster, set_as_default=False), cluster
+    try:
+        client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ConfigError(f"cannot reach the dask scheduler at {scheduler}: {exc}") from None
+    try:
+        client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
+    except TimeoutError:
+        client.close()
+        raise ConfigError(f"no dask worker joined the scheduler at {scheduler} within "
+                          f"{WORKERS_TIMEOUT_S:.0f} s") from None
+    return client, None
+
+
+def _lock(distributed: Any, client: Any, scheduler: str | None) -> Any:
+    lock = distributed.Lock(LOCK_NAME, scheduler_rpc=client.scheduler, loop=client.loop)
+    if not lock.acquire(timeout=1):
+        print(f"mutgate: waiting for another mutgate run on {scheduler} to finish",
+              file=sys.stderr, flush=True)
+        lock.acquire()
+    return lock
+
+
+def _prepare_workers(client: Any, ctx: RunContext, restart: bool) -> None:
+    """Refuse multi-threaded or unfit workers; restart processes left over from other runs."""
+    for address, threads in sorted(client.nthreads().items()):
+        if threads != 1:
+            raise ConfigError(f"dask worker {address} runs {threads} threads; mutgate needs "
+                              "single-threaded workers: dask worker --nthreads 1 ...")
+    probe = _probe_function()
+    digests = project_digests(ctx)
+    reports = client.run(probe, ctx.root, digests)
+    dirty = sorted(address for address, report in reports.items() if report["dirty"])
+    if dirty and restart:
+        try:
+            client.restart_workers(dirty, timeout=RESTART_TIMEOUT_S)
+        except ValueError as exc:  # a worker without a nanny cannot be restarted
+            raise ConfigError(f"{exc}; it holds an earlier run's test session: restart it, "
+                              "or start workers with a nanny (the default)") from None
+        except Exception as exc:
+            raise ConfigError(f"could not restart the dask workers {', '.join(dirty)} left "
+                              f"over from an earlier run: {type(exc).__name__}: {exc}") from None
+        client.wait_for_workers(len(reports), timeout=RESTART_TIMEOUT_S)
+        reports = client.run(probe, ctx.root, digests)
+    problems = [problem for address, report in sorted(reports.items())
+                if (problem := worker_problem(address, report, ctx.root))]
+    problems += [f"dask worker {address} still holds an earlier run's test session"
+                 for address, report in sorted(reports.items()) if report["dirty"]]
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ConfigError(problems[0] + more)
