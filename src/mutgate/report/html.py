@@ -24,7 +24,7 @@ from mutgate import __version__
 from mutgate.report.highlight import highlight_css
 from mutgate.report.output import write_report_file
 from mutgate.report.pages import file_context, index_context
-from mutgate.report.palette import STATUS_COLORS, STATUS_LABELS, score_color
+from mutgate.report.palette import STATUS_LABELS, score_color
 from mutgate.report.summary import format_score, summarize_files
 
 INDEX = "index.html"
@@ -112,6 +112,5 @@ def _common_context(results: Mapping[str, Any]) -> dict[str, Any]:
         "generated": generated,
         "run": {key: None for key in _RUN_KEYS} | dict(results.get("run") or {}),
         "status_labels": STATUS_LABELS,
-        "status_colors": STATUS_COLORS,
         "index": INDEX,
     }

@@ -1,7 +1,8 @@
-"""The colors of the HTML report: a continuous scale for scores, one color per status.
+"""The colors of the HTML report's scores, and the names it gives the statuses.
 
 Scores use the thresholds of the Stryker format (below 60 is poor, 80 and above is good), so the
-same number has the same color in mutgate's report and in Stryker's dashboard.
+same number has the same color in mutgate's report and in Stryker's dashboard. The colors of
+the statuses live in the stylesheet (``--st-<status>``), the only place that draws them.
 """
 
 from __future__ import annotations
@@ -19,16 +20,6 @@ _SCORE_STOPS = (
     (100.0, (28, 138, 78)),
 )
 NO_SCORE = "#9aa1ab"
-
-#: Status → color (the CSS uses the same values, as ``--st-<status>``).
-STATUS_COLORS = {
-    "survived": "#d64541",
-    "timeout": "#e0992a",
-    "killed": "#2e9b63",
-    "no-tests": "#8a94a6",
-    "error": "#8d5ad1",
-    "skipped": "#b9bfc9",
-}
 
 STATUS_LABELS = {
     "survived": "Survived",

@@ -112,6 +112,10 @@
     };
 
     headers.forEach(function (header) {
+      header.tabIndex = 0;
+      header.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); header.click(); }
+      });
       header.addEventListener("click", function () {
         var key = header.dataset.sort;
         var descending = header.getAttribute("aria-sort") === "ascending";
