@@ -1,9 +1,9 @@
 """A short Markdown summary of a run, for a PR comment or a GitHub step summary.
 
 It is read by reviewers where untrusted text is rendered: source snippets and test names may
-hold ``|``, backticks, HTML, ``@mentions`` or ``$math$``. Every such value is put in an HTML
-``<code>`` element with its special characters written as character references, so GitHub shows
-it literally: no table is broken, no tag is rendered, nobody is mentioned.
+hold ``|``, backticks, HTML, ``__dunder__`` or ``$math$``. Every such value is put in an HTML
+``<code>`` element (where GitHub makes no mentions, links or emoji) with its special characters
+written as character references, so it shows literally: no table is broken, no tag rendered.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ _COLUMNS = (
     (NO_TESTS, "no tests"),
 )
 
-# Characters Markdown, GitHub's extensions (tables, math, mentions) or HTML give a meaning to.
-_REFERENCES = {ord(c): f"&#{ord(c)};" for c in "|`*_[]~\\$@#!:"}
+# Characters that Markdown, GitHub's extensions (tables, math) or HTML give a meaning to even
+# inside an HTML ``<code>`` element. Mentions, issue links and emoji are not made in code.
+_REFERENCES = {ord(c): f"&#{ord(c)};" for c in "|`*_[]~\\$"}
 _REFERENCES.update({ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"})
 
 _MAX_CELL = 80
