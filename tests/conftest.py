@@ -42,7 +42,7 @@ def tree_hashes(root: Path) -> dict[str, str]:
     return hashes
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_project() -> Callable[[Path, dict[str, str]], Path]:
     """``make_project(tmp_path, {"pkg/mod.py": "..."})`` writes a small pytest project.
 
@@ -62,7 +62,19 @@ def make_project_files(root: Path, files: dict[str, str]) -> Path:
     return write_project(root, files)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def fast_pytest_subprocesses() -> Iterator[None]:
+    """Keep installed pytest plugins out of the pytest processes mutgate starts.
+
+    The projects under test need none of them, and loading hypothesis alone costs ~2 s per
+    process on a 2-core machine. mutgate loads its own plugins with ``-p``, so it is unaffected.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+        yield
+
+
+@pytest.fixture(scope="session")
 def hash_tree() -> Callable[[Path], dict[str, str]]:
     return tree_hashes
 

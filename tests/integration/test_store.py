@@ -177,6 +177,17 @@ def test_finish_run_records_state_wall_time_and_options(store: Store) -> None:
     assert "operators" not in info
 
 
+def test_runs_left_running_are_marked_interrupted_and_their_results_stay_reusable(
+        store: Store) -> None:
+    first, mutants = new_run(store, finish=False)
+    store.record(first, [Result(mutants[0].id, "killed", T_ADD, 1, 1.0)])
+    assert store.mark_interrupted() == 1
+    assert store.mark_interrupted() == 0
+    assert store.run_info(first)["state"] == "interrupted"
+    assert set(store.reusable({m.id: "fp" for m in mutants})) == {mutants[0].id}
+    assert store.history() == []
+
+
 def test_require_run(store: Store) -> None:
     with pytest.raises(ConfigError, match=r"results\.sqlite: no run recorded$"):
         store.require_run()

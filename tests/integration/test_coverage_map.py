@@ -1,0 +1,203 @@
+"""The coverage map: a real pytest run under coverage on tiny projects written to temp dirs."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mutgate import coverage_map
+from mutgate.config import load_config
+from mutgate.coverage_map import CoverageMap
+from mutgate.errors import EXIT_SUITE, ConfigError, SuiteError
+
+T_SMALL = "tests/test_mod.py::test_small"
+T_BIG = "tests/test_mod.py::test_big"
+T_HUGE = "tests/test_mod.py::test_big_huge"
+ALL = [T_BIG, T_HUGE, T_SMALL]
+
+MOD = '''
+import warnings
+
+LIMIT = 10
+
+
+def small(x):
+    return x < LIMIT
+
+
+def big(x):
+    if x > 100:
+        return "huge"
+    return "big"
+
+
+def unused():
+    return 0
+'''
+
+OTHER = '''
+RATE = 2 * 3
+
+
+def never():
+    return RATE
+'''
+
+TESTS = '''
+import pkg.other  # noqa: F401
+from pkg.mod import big, small
+
+
+def test_small():
+    assert small(3) is True
+
+
+def test_big():
+    assert big(5) == "big"
+
+
+def test_big_huge():
+    assert big(500) == "huge"
+'''
+
+pytestmark = pytest.mark.usefixtures("fast_pytest_subprocesses")
+
+PYPROJECT = '''
+[tool.pytest.ini_options]
+pythonpath = ["."]
+testpaths = ["tests"]
+filterwarnings = ["error"]
+'''
+
+
+def project_files(**changes: str) -> dict[str, str]:
+    files = {"pyproject.toml": PYPROJECT, "pkg/__init__.py": "", "pkg/mod.py": MOD,
+             "pkg/other.py": OTHER, "tests/test_mod.py": TESTS}
+    files.update(changes)
+    return files
+
+
+@pytest.fixture(scope="module")
+def mapped(fast_pytest_subprocesses, tmp_path_factory, make_project
+           ) -> tuple[Path, CoverageMap, list[str]]:
+    root = make_project(tmp_path_factory.mktemp("mapped"), project_files())
+    said: list[str] = []
+    return root, coverage_map.build(load_config(root), echo=said.append), said
+
+
+def test_each_line_maps_to_the_tests_that_ran_it(mapped) -> None:
+    _, cov, _ = mapped
+    lines = cov.lines["pkg/mod.py"]
+    assert {n: lines[n] for n in (7, 11, 12, 13)} == {
+        7: [T_SMALL], 11: [T_BIG, T_HUGE], 12: [T_HUGE], 13: [T_BIG]}
+    assert 17 not in lines  # unused() body never ran
+
+
+def test_lines_run_only_at_import_time_are_attributed_to_the_files_tests(mapped) -> None:
+    _, cov, _ = mapped
+    assert cov.import_lines["pkg/mod.py"] == {1, 3, 6, 10, 16}
+    assert {n: cov.lines["pkg/mod.py"][n] for n in (1, 3, 6, 10, 16)} == dict.fromkeys(
+        (1, 3, 6, 10, 16), ALL)
+
+
+def test_a_file_no_test_exercises_has_import_lines_but_no_covered_lines(mapped) -> None:
+    _, cov, _ = mapped
+    assert (cov.lines["pkg/other.py"], cov.import_lines["pkg/other.py"]) == ({}, {1, 4})
+    assert not cov.is_covered("pkg/other.py", 1)
+    assert cov.is_covered("pkg/mod.py", 12)
+
+
+def test_test_files_are_never_in_the_map(mapped) -> None:
+    _, cov, _ = mapped
+    assert set(cov.lines) == {"pkg/__init__.py", "pkg/mod.py", "pkg/other.py"}
+
+
+def test_durations_and_test_file_hashes(mapped) -> None:
+    root, cov, _ = mapped
+    assert sorted(cov.durations) == ALL
+    assert all(0 < d < 5 for d in cov.durations.values())
+    assert cov.startup_s >= 0.5
+    digest = hashlib.sha256((root / "tests/test_mod.py").read_bytes()).hexdigest()
+    assert cov.test_files == {"tests/test_mod.py": digest}
+
+
+def test_tests_for_orders_fastest_first(mapped) -> None:
+    _, cov, _ = mapped
+    fast_first = sorted(ALL, key=lambda t: (cov.durations[t], t))
+    assert cov.tests_for("pkg/mod.py", 1) == fast_first
+    assert cov.tests_for("pkg/mod.py", 12, end_line=13) == sorted(
+        [T_BIG, T_HUGE], key=lambda t: (cov.durations[t], t))
+    assert cov.tests_for("pkg/mod.py", 17) == []
+
+
+def test_a_project_that_turns_warnings_into_errors_is_mapped(mapped) -> None:
+    root, cov, said = mapped
+    assert 'filterwarnings = ["error"]' in (root / "pyproject.toml").read_text()
+    assert said == ["Running the test suite once under coverage to map tests to lines..."]
+    assert len(cov.durations) == 3
+
+
+def test_the_map_survives_a_json_round_trip(mapped) -> None:
+    _, cov, _ = mapped
+    assert CoverageMap.from_json(cov.to_json()) == cov
+
+
+def test_the_cached_map_is_reused_until_a_file_changes(mapped, tmp_path: Path) -> None:
+    source_root, cov, _ = mapped
+    root = tmp_path / "copy"
+    shutil.copytree(source_root, root)
+    (root / ".mutgate" / "coverage.sqlite").unlink()
+    said: list[str] = []
+    assert coverage_map.build(load_config(root), echo=said.append) == cov
+    assert said == []  # nothing ran: the cached map was used
+    assert not (root / ".mutgate" / "coverage.sqlite").exists()
+
+    test_file = root / "tests/test_mod.py"
+    test_file.write_text(test_file.read_text().replace("small(3)", "small(30) is False and "
+                                                       "small(3)"))
+    rebuilt = coverage_map.build(load_config(root), echo=said.append)
+    assert said == ["Running the test suite once under coverage to map tests to lines..."]
+    assert rebuilt.key != cov.key
+    assert rebuilt.lines["pkg/mod.py"][7] == [T_SMALL]
+    assert rebuilt.test_files["tests/test_mod.py"] == hashlib.sha256(
+        test_file.read_bytes()).hexdigest()
+    again: list[str] = []
+    assert coverage_map.build(load_config(root), echo=again.append) == rebuilt
+    assert again == []
+
+
+def test_project_hash_changes_with_sources_and_settings(mapped, tmp_path: Path) -> None:
+    source_root, cov, _ = mapped
+    root = tmp_path / "copy"
+    shutil.copytree(source_root, root, ignore=shutil.ignore_patterns(".mutgate"))
+    assert coverage_map.project_hash(load_config(root)) == cov.key
+    assert coverage_map.project_hash(load_config(root, {"pytest_args": "-k big"})) != cov.key
+    (root / "pkg/other.py").write_text(OTHER + "\n# touched\n")
+    assert coverage_map.project_hash(load_config(root)) != cov.key
+
+
+def test_a_failing_test_is_a_suite_error_that_names_it(tmp_path: Path, make_project) -> None:
+    broken = TESTS.replace('big(5) == "big"', 'big(5) == "small"')
+    root = make_project(tmp_path, project_files(**{"tests/test_mod.py": broken}))
+    with pytest.raises(SuiteError) as info:
+        coverage_map.build(load_config(root))
+    assert str(info.value) == f"the unmutated test suite fails: {T_BIG}"
+    assert info.value.exit_code == EXIT_SUITE
+
+
+def test_a_collection_error_is_a_suite_error_that_names_the_file(tmp_path: Path,
+                                                                make_project) -> None:
+    files = project_files(**{"tests/test_broken.py": "import pkg.missing_module\n"})
+    root = make_project(tmp_path, files)
+    with pytest.raises(SuiteError, match=r"^the unmutated test suite cannot be collected: errors "
+                                         r"in tests/test_broken\.py$"):
+        coverage_map.build(load_config(root))
+
+
+def test_a_project_without_tests_is_a_config_error(tmp_path: Path, make_project) -> None:
+    root = make_project(tmp_path, project_files(**{"tests/test_mod.py": "X = 1\n"}))
+    with pytest.raises(ConfigError, match=r"no tests were collected"):
+        coverage_map.build(load_config(root))
