@@ -148,6 +148,11 @@ def render_summary(results: dict[str, Any], survivors: int = 10) -> str:
     lines.append(f"{results['total']} mutants in {run_info['wall_s']:.1f}s, "
                  f"{run_info['mutants_per_s']:.1f} mutants/s, {run_info['jobs']} job(s)"
                  + (f", {run_info['reused']} reused" if run_info.get("reused") else ""))
+    flaky = run_info.get("flaky_tests") or []
+    if flaky:
+        lines.append(f"{len(flaky)} test(s) failed when re-run unmutated (flaky or "
+                      "order-dependent) and were not used to kill mutants:")
+        lines += [f"  {test}" for test in flaky[:10]]
     alive = [m for m in results["mutants"] if m["status"] == SURVIVED]
     if alive:
         lines.append(f"\nsurvivors ({len(alive)}):")

@@ -87,13 +87,14 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
     echo(f"{len(mutants)} mutants on covered lines"
          + (f", {len(reused)} results reused" if reused else "")
          + f", {len(todo)} to run with {jobs_count} job(s)")
+    flaky: set[str] = set()
     try:
-        executed = _execute(config, cov, todo, store, run_id, jobs_count, progress)
+        executed = _execute(config, cov, todo, store, run_id, jobs_count, progress, flaky)
     except BaseException:
         store.finish_run(run_id, time.perf_counter() - started, state="interrupted")
         raise
     wall = time.perf_counter() - started
-    _finish(store, run_id, selection, wall, executed, len(reused))
+    _finish(store, run_id, selection, wall, executed, len(reused), sorted(flaky))
     return RunOutcome(run_id, len(mutants), executed, len(reused), wall, changed)
 
 
@@ -148,7 +149,7 @@ def fingerprint(config: Config, cov: CoverageMap, mutant: Mutant) -> str:
 
 
 def _execute(config: Config, cov: CoverageMap, todo: list[Mutant], store: Store, run_id: int,
-             jobs_count: int, progress) -> int:
+             jobs_count: int, progress, flaky: set[str]) -> int:
     if not todo:
         return 0
     jobs = make_jobs(todo, cov, config.timeout_factor, config.timeout_constant)
@@ -165,21 +166,22 @@ def _execute(config: Config, cov: CoverageMap, todo: list[Mutant], store: Store,
     done = 0
     if progress:
         progress(0, len(todo))
-    for results in execute(ctx, batches, jobs_count, config.backend, config.scheduler):
-        store.record(run_id, results)
-        done += len(results)
+    for outcome in execute(ctx, batches, jobs_count, config.backend, config.scheduler):
+        store.record(run_id, outcome.results)
+        flaky.update(outcome.flaky_tests)
+        done += len(outcome.results)
         if progress:
             progress(done, len(todo))
     return done
 
 
 def _finish(store: Store, run_id: int, selection: Selection, wall: float, executed: int,
-            reused: int) -> None:
+            reused: int, flaky: list[str]) -> None:
     counts = store.counts(run_id)
     info = store.run_info(run_id)
     options = {k: v for k, v in info.items()
                if k not in ("id", "started_at", "finished_at", "state", "jobs", "wall_s")}
-    options.update(executed=executed, reused=reused)
+    options.update(executed=executed, reused=reused, flaky_tests=flaky)
     if selection.sample is not None:
         detected = sum(counts.get(s, 0) for s in DETECTED)
         scored = detected + counts.get(SURVIVED, 0)

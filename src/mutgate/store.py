@@ -225,6 +225,7 @@ class Store:
             "ci95": info.get("ci95"), "diff_ref": info.get("diff_ref"),
             "shard": info.get("shard"), "reused": info.get("reused", 0),
             "operators": info.get("operators", []), "settings": info.get("settings", {}),
+            "flaky_tests": info.get("flaky_tests", []),
         }
         value = score(counts)
         return {"score": None if value is None else round(value, 2), "counts": counts,

@@ -65,9 +65,20 @@ def _source(ctx: RunContext, file: str) -> str:
     return cache[file]
 
 
-def run_batch(ctx: RunContext, jobs: list[Job]) -> list[Result]:
+@dataclass
+class BatchOutcome:
+    """A batch's results, and the tests that failed unmutated in this worker (flaky)."""
+
+    results: list[Result]
+    flaky_tests: list[str]
+
+
+def run_batch(ctx: RunContext, jobs: list[Job]) -> BatchOutcome:
     """The task a worker runs: every mutant of the batch, in order."""
-    return [run_one(ctx, job) for job in jobs]
+    results = [run_one(ctx, job) for job in jobs]
+    warm = _WORKER.get("session")
+    flaky = sorted(warm.unusable) if isinstance(warm, WarmSession) else []
+    return BatchOutcome(results, flaky)
 
 
 def run_one(ctx: RunContext, job: Job) -> Result:
@@ -85,8 +96,8 @@ def run_one(ctx: RunContext, job: Job) -> Result:
 
 
 def execute(ctx: RunContext, batches: list[list[Job]], jobs: int, backend: str = "loky",
-            scheduler: str | None = None) -> Iterator[list[Result]]:
-    """Run every batch; yield each batch's results as soon as it finishes."""
+            scheduler: str | None = None) -> Iterator[BatchOutcome]:
+    """Run every batch; yield each batch's outcome as soon as it finishes."""
     if backend == "dask":
         from mutgate.execution.cluster import execute_on_dask
 
