@@ -23,6 +23,12 @@ def _latest_results(config: Config) -> dict[str, Any]:
         store.close()
 
 
+def _exit_gate_failed() -> None:
+    """Exit with 1. Not ``ctx.exit``: ``cli.main`` runs click with ``standalone_mode=False``,
+    where click *returns* the code of ``ctx.exit`` and ``main`` then exits with 0."""
+    raise SystemExit(EXIT_GATE_FAILED)
+
+
 def _baseline_path(config: Config, option: str | None) -> Path:
     return config.root / (option or config.baseline)
 
@@ -48,7 +54,7 @@ def baseline(ctx: click.Context, baseline_file: str | None, check: bool,
             click.echo(f"{path.name} is stale:")
             for reason in reasons:
                 click.echo(f"  - {reason}")
-            ctx.exit(EXIT_GATE_FAILED)
+            _exit_gate_failed()
         click.echo(f"{path.name} is up to date")
         return
     old = load_baseline(path, name) if path.exists() else None
@@ -88,7 +94,7 @@ def gate(ctx: click.Context, baseline_file: str | None, tolerance: float | None,
     if os.environ.get("GITHUB_ACTIONS") == "true":
         _github_output(results, verdict, data["overall"]["score"])
     if not verdict.passed:
-        ctx.exit(EXIT_GATE_FAILED)
+        _exit_gate_failed()
 
 
 def _github_output(results: dict[str, Any], verdict: Any, baseline_score: float | None) -> None:
