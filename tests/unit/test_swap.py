@@ -194,13 +194,19 @@ def test_method_of_a_class_inside_an_if_block(load_module) -> None:
     assert mod.C().m(3) == 1.0
 
 
-@pytest.mark.xfail(strict=True, raises=SwapError, reason="BUG: the `else:` of "
-                   "`if TYPE_CHECKING:` gets no block header, so a function defined there is "
-                   "recompiled with an unexpected indent and falls back to the slow path")
-def test_function_in_the_else_of_type_checking(load_module) -> None:
-    text = ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    pass\nelse:\n"
-            "    def f(a):\n        return a - 1\n")
-    mod, _ = swap_in(load_module, text, 6, "operator.arith")
+@pytest.mark.xfail(strict=True, raises=SwapError, reason="BUG: blocks other than if/for/while/"
+                   "try/with get no header line (the else of `if TYPE_CHECKING:`, `match`, "
+                   "`try/except*`), so a function defined there is recompiled with an "
+                   "unexpected indent and every mutant in it falls back to the slow path")
+@pytest.mark.parametrize("text", [
+    "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    pass\nelse:\n",
+    "import sys\nmatch sys.platform:\n    case _:\n",
+    "try:\n    pass\nexcept* ValueError:\n    pass\nelse:\n",
+], ids=["type-checking-else", "match", "except-star"])
+def test_function_defined_in_other_blocks(load_module, text: str) -> None:
+    indent = "        " if "match" in text else "    "
+    text += f"{indent}def f(a):\n{indent}    return a - 1\n"
+    mod, _ = swap_in(load_module, text, text.count("\n"), "operator.arith")
     assert mod.f(1) == 2
 
 
