@@ -90,7 +90,7 @@ def gate(ctx: click.Context, baseline_file: str | None, tolerance: float | None,
         rule = survivor_rule or "changed-lines"
     partial = bool(results["run"].get("diff_ref"))
     verdict = judge(results, data, config.tolerance, rule, changed, partial=partial)
-    click.echo(render_verdict(verdict, results))
+    click.echo(render_verdict(verdict, results), nl=False)  # it ends with a newline
     if os.environ.get("GITHUB_ACTIONS") == "true":
         _github_output(results, verdict, data["overall"]["score"])
     if not verdict.passed:
