@@ -92,23 +92,40 @@ def gate(ctx: click.Context, baseline_file: str | None, tolerance: float | None,
     verdict = judge(results, data, config.tolerance, rule, changed, partial=partial)
     click.echo(render_verdict(verdict, results), nl=False)  # it ends with a newline
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        _github_output(results, verdict, data["overall"]["score"])
+        # A --diff run's score covers the changed code only: not comparable with the baseline.
+        _github_output(results, verdict, None if partial else data["overall"]["score"])
     if not verdict.passed:
         _exit_gate_failed()
 
 
 def _github_output(results: dict[str, Any], verdict: Any, baseline_score: float | None) -> None:
-    from mutgate.report.markdown import to_markdown
+    from mutgate.gate import summary_line
+    from mutgate.report.markdown import escape_markdown, to_markdown
 
     for m in verdict.new_survivors:
         tests = ", ".join(m.get("covered_by", [])[:3]) or "no test"
         message = (f"Surviving mutant ({m['operator']}): {m['original']} -> {m['replacement']}"
-                   f" — covered by {tests}, none failed").replace("\n", " ").replace("%", "%25")
-        click.echo(f"::error file={m['file']},line={m['line']},title=mutgate::{message}")
+                   f" — covered by {tests}, none failed")
+        click.echo(f"::error file={_workflow_property(m['file'])},line={m['line']},"
+                   f"title=mutgate::{_workflow_data(message)}")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
+        verdict_lines = [f"**{escape_markdown(summary_line(verdict))}**", ""]
+        verdict_lines += [f"- {escape_markdown(reason)}" for reason in verdict.reasons]
         with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(to_markdown(results, baseline_score) + "\n")
+            handle.write(to_markdown(results, baseline_score) + "\n"
+                         + "\n".join(verdict_lines).rstrip("\n") + "\n\n")
+
+
+def _workflow_data(text: str) -> str:
+    """The message of a GitHub workflow command: one line, ``%`` escaped."""
+    return " ".join(str(text).replace("%", "%25").split())
+
+
+def _workflow_property(text: str) -> str:
+    """A property value (``file=...``) of a workflow command: ``,`` and ``:`` end it."""
+    escaped = str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return escaped.replace(":", "%3A").replace(",", "%2C")
 
 
 @cli.command()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mutgate.errors import ConfigError
-from mutgate.mutant import FAMILIES
+from mutgate.mutant import FAMILIES, OPERATORS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -130,10 +130,10 @@ def _check_type(where: str, key: str, value: Any) -> Any:
 
 def _validate(config: Config) -> None:
     for name in config.operators:
-        family = name.split(".", 1)[0]
-        if family not in FAMILIES:
+        if name not in FAMILIES and name not in OPERATORS:
             raise ConfigError(
-                f"unknown operator {name!r} (known families: {', '.join(FAMILIES)})")
+                f"unknown operator {name!r} (known families: {', '.join(FAMILIES)}; "
+                f"operators: {', '.join(OPERATORS)})")
     checks = [
         ("isolation", config.isolation, ISOLATION_MODES),
         ("backend", config.backend, BACKENDS),

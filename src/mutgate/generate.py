@@ -9,6 +9,7 @@ default value or a decorator needs a fresh import.
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from mutgate.errors import ConfigError
 from mutgate.mutant import Mutant, mutant_id
 
 PRAGMA = "pragma: no mutate"
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LOGGER_NAME = re.compile(r"(^|_)(log|logger|logging)$", re.IGNORECASE)
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical",
                          "log", "fatal"})
 
@@ -111,11 +114,12 @@ class _Collector(cst.CSTVisitor):
         self.source = source
         self.module = wrapper.module
         self.import_lines = import_lines
-        self.line_starts = [0]
-        for line in source.splitlines(keepends=True):
-            self.line_starts.append(self.line_starts[-1] + len(line))
-        self.pragma_lines = {
-            n for n, line in enumerate(source.splitlines(), start=1) if PRAGMA in line}
+        # Python (and libcst) break lines at \r\n, \r and \n only; str.splitlines also
+        # breaks at form feeds and Unicode separators, which would shift every offset.
+        self.line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(source)]
+        self.line_starts.append(len(source))
+        lines = _LINE_BREAK.split(source)
+        self.pragma_lines = {n for n, line in enumerate(lines, start=1) if PRAGMA in line}
         self.scopes: list[_Scope] = []
         self.mutants: list[Mutant] = []
         self.occurrences: Counter[tuple[str, ...]] = Counter()
@@ -157,13 +161,17 @@ class _Collector(cst.CSTVisitor):
         if self.scopes and self.scopes[-1].kind == "block":
             self.scopes.pop()
 
-    visit_For = visit_While = visit_Try = visit_With = _enter_block  # noqa: N815
-    leave_For = leave_While = leave_Try = leave_With = _leave_block  # noqa: N815
+    visit_For = visit_While = visit_Try = visit_TryStar = _enter_block  # noqa: N815
+    visit_With = visit_Match = _enter_block  # noqa: N815
+    leave_For = leave_While = leave_Try = leave_TryStar = _leave_block  # noqa: N815
+    leave_With = leave_Match = _leave_block  # noqa: N815
 
     def visit_If(self, node: cst.If) -> bool:
         if _is_type_checking(node.test):
             if node.orelse is not None:
+                self._enter_block(node)
                 node.orelse.visit(self)
+                self._leave_block(node)
             return False
         self._enter_block(node)
         return True
@@ -259,14 +267,18 @@ def _is_type_checking(test: cst.BaseExpression) -> bool:
 
 
 def _is_logging_call(func: cst.BaseExpression) -> bool:
+    """`log.info(...)`, `self._logger.debug(...)`, `logging.getLogger(x).warning(...)`."""
     if not isinstance(func, cst.Attribute) or func.attr.value not in LOG_METHODS:
         return False
     base = func.value
-    while isinstance(base, cst.Attribute):
-        if "log" in base.attr.value.lower():
-            return True
-        base = base.value
-    return isinstance(base, cst.Name) and "log" in base.value.lower()
+    if isinstance(base, cst.Call):
+        getter = base.func
+        name = getter.attr.value if isinstance(getter, cst.Attribute) else (
+            getter.value if isinstance(getter, cst.Name) else "")
+        return name in ("getLogger", "get_logger")
+    if isinstance(base, cst.Attribute):
+        return bool(_LOGGER_NAME.search(base.attr.value))
+    return isinstance(base, cst.Name) and bool(_LOGGER_NAME.search(base.value))
 
 
 class _YieldFinder(cst.CSTVisitor):

@@ -13,6 +13,10 @@ from typing import Any
 
 #: The operator families a user can select; each operator name starts with its family.
 FAMILIES = ("operator", "boundary", "return")
+OPERATORS = (
+    "operator.arith", "operator.compare", "operator.bool", "operator.not",
+    "boundary.relational", "boundary.constant", "return.none", "return.empty", "return.bool",
+)
 
 
 @dataclass(frozen=True)

@@ -100,10 +100,18 @@ def return_value(node: cst.Return, returns: cst.Annotation | None,
         yield "return.bool", value, f"not ({text})"
     elif kind in _EMPTY_BY_TYPE:
         empty = _EMPTY_BY_TYPE[kind]
-        if text.strip() != empty:
+        if not _same_literal(text, empty):
             yield "return.empty", value, empty
     else:
         yield "return.none", value, "None"
+
+
+def _same_literal(text: str, empty: str) -> bool:
+    """`''` is `""`, and `0x0` is `0`: replacing a value by itself makes no mutant."""
+    try:
+        return ast.literal_eval(text.strip()) == ast.literal_eval(empty)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return text.strip() == empty
 
 
 def annotation_kind(expr: cst.BaseExpression) -> str | None:

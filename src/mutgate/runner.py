@@ -68,7 +68,8 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
     cov = coverage_map.build(config, reuse=selection.reuse, echo=echo)
     mutants = generate(config, cov, _files(config, selection.paths))
     mutants, changed = _select(config, mutants, selection)
-    fingerprints = {m.id: fingerprint(config, cov, m) for m in mutants}
+    suite = suite_hash(config)
+    fingerprints = {m.id: fingerprint(config, cov, m, suite) for m in mutants}
     jobs_count = config.effective_jobs
     options = {
         "operators": sorted(config.operators), "settings": config.settings(),
@@ -134,13 +135,28 @@ def _select(config: Config, mutants: list[Mutant], selection: Selection):
     return mutants, changed
 
 
-def fingerprint(config: Config, cov: CoverageMap, mutant: Mutant) -> str:
-    """Changes when anything the mutant's verdict depends on changes."""
+SUITE_FILES = ("conftest.py", "pyproject.toml", "setup.cfg", "pytest.ini", "tox.ini")
+
+
+def suite_hash(config: Config) -> str:
+    """What every test depends on: conftest files and pytest's configuration."""
+    digest = hashlib.sha256()
+    for name in SUITE_FILES:
+        for path in sorted(config.root.rglob(name)):
+            if not any(part.startswith(".") for part in path.relative_to(config.root).parts):
+                digest.update(path.relative_to(config.root).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(config: Config, cov: CoverageMap, mutant: Mutant, suite: str) -> str:
+    """Changes when anything the mutant's verdict depends on changes: the mutated function,
+    the covering tests' files, conftest and pytest configuration, mutgate's settings."""
     source = read_source(config.root, mutant.file)
     scope = source[slice(*mutant.target_span)] if mutant.target_span else source
     digest = hashlib.sha256()
     digest.update(json.dumps([mutant.id, config.settings(), sorted(config.operators),
-                              config.pytest_args]).encode())
+                              config.pytest_args, suite]).encode())
     digest.update(scope.encode())
     for test_file in sorted({t.split("::", 1)[0] for t in mutant.covered_by}):
         digest.update(cov.test_files.get(test_file, "?").encode())

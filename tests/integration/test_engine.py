@@ -269,25 +269,16 @@ def test_fork_and_isolated_agree_on_decorators_and_their_wrappers(compared) -> N
                                 (13, "return.none", "x"): "killed"}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a mutant in a property setter is killed in fork "
-                   "mode: the getter has the same qualname (Box.v) and is given the setter's "
-                   "code, so reading b.v raises TypeError")
 def test_fork_and_isolated_agree_on_a_property_setter(compared) -> None:
     fork, isolated = fork_and_isolated(compared, "pkg/wrappers.py", range(26, 27))
     assert fork == isolated == {(26, "operator.arith", "+"): "survived"}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a mutant in an @overload-ed function survives in "
-                   "fork mode: the swap goes into an overload stub (same qualname, kept alive "
-                   "by typing's registry), never into the implementation")
 def test_fork_and_isolated_agree_on_an_overloaded_function(compared) -> None:
     fork, isolated = fork_and_isolated(compared, "pkg/wrappers.py", range(34, 35))
     assert fork == isolated == {(34, "operator.arith", "*"): "killed"}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a mutant behind a caller's lru_cache survives in "
-                   "fork mode: the warm-up filled the caller's cache before the fork, and only "
-                   "the swapped function's own cache is cleared")
 def test_fork_and_isolated_agree_behind_a_callers_cache(compared) -> None:
     fork, isolated = fork_and_isolated(compared, "pkg/cached.py", range(1, 20))
     assert fork == isolated == CACHED_EXPECTED

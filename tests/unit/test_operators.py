@@ -182,9 +182,6 @@ def test_returning_the_empty_value_already_gives_no_return_mutant(annotation: st
     assert edits(f"def f() -> {annotation}:\n    return {value}\n") == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: `return ''` in a `-> str` function gets the "
-                   "equivalent mutant '' -> \"\" (only the double-quoted spelling is "
-                   "recognised as already empty), a survivor no test can kill")
 def test_single_quoted_empty_string_is_already_empty() -> None:
     assert edits("def f() -> str:\n    return ''\n") == []
 

@@ -103,9 +103,6 @@ def test_property_getter_with_a_setter(load_module) -> None:
     assert (obj._v, obj.v, count) == (11, 11.0, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the index keeps one code object per qualname; a "
-                   "property's getter and setter share C.v, so a setter mutant is put into the "
-                   "getter (reading raises TypeError) and the setter keeps its original code")
 def test_property_setter(load_module) -> None:
     mod, _ = swap_in(load_module, PROPERTY_WITH_SETTER, 11, "operator.arith")
     obj = mod.C()
@@ -113,9 +110,6 @@ def test_property_setter(load_module) -> None:
     assert (obj._v, obj.v) == (9, 9)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the index keeps the first code object per qualname, "
-                   "which for an @overload-ed function is a stub kept by typing's registry; the "
-                   "stub gets the mutant and the real implementation never does")
 def test_overloaded_function(load_module) -> None:
     text = ("from typing import overload\n\n@overload\ndef scale(x: int) -> int: ...\n"
             "@overload\ndef scale(x: float) -> float: ...\ndef scale(x):\n    return x * 2\n")
@@ -194,10 +188,6 @@ def test_method_of_a_class_inside_an_if_block(load_module) -> None:
     assert mod.C().m(3) == 1.0
 
 
-@pytest.mark.xfail(strict=True, raises=SwapError, reason="BUG: blocks other than if/for/while/"
-                   "try/with get no header line (the else of `if TYPE_CHECKING:`, `match`, "
-                   "`try/except*`), so a function defined there is recompiled with an "
-                   "unexpected indent and every mutant in it falls back to the slow path")
 @pytest.mark.parametrize("text", [
     "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    pass\nelse:\n",
     "import sys\nmatch sys.platform:\n    case _:\n",

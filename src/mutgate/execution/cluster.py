@@ -33,9 +33,8 @@ from typing import Any
 
 from mutgate.errors import ConfigError, MutgateError
 from mutgate.execution import pool
-from mutgate.execution.pool import RunContext
+from mutgate.execution.pool import BatchOutcome, RunContext
 from mutgate.execution.warm import Job
-from mutgate.store import Result
 
 LOCK_NAME = "mutgate-run"
 CONNECT_TIMEOUT_S = 15.0
@@ -48,7 +47,7 @@ class WorkerMismatch(RuntimeError):
     """A task reached a worker process that cannot serve this run."""
 
 
-def run_batch_on_worker(ctx: RunContext, batch: list[Job]) -> list[Result]:
+def run_batch_on_worker(ctx: RunContext, batch: list[Job]) -> BatchOutcome:
     """The dask task: claim this worker process for the run, then `pool.run_batch`.
 
     On loky, `pool._init_worker` runs once per fresh worker process; dask has no initializer,
@@ -154,8 +153,8 @@ def split_batches(batches: list[list[Job]], workers: int, max_size: int = 40
 
 
 def execute_on_dask(ctx: RunContext, batches: list[list[Job]], jobs: int,
-                    scheduler: str | None) -> Iterator[list[Result]]:
-    """Run every batch on dask workers; yield each batch's results as soon as it finishes."""
+                    scheduler: str | None) -> Iterator[BatchOutcome]:
+    """Run every batch on dask workers; yield each batch's outcome as soon as it finishes."""
     try:
         import distributed
         from joblib import Parallel, delayed, parallel_config
@@ -169,8 +168,7 @@ def execute_on_dask(ctx: RunContext, batches: list[list[Job]], jobs: int,
             lock = _lock(distributed, client, scheduler)
         _prepare_workers(client, ctx, restart=cluster is None)
         batches = split_batches(batches, len(client.nthreads()))
-        with parallel_config(backend="dask", client=client,
-                             wait_for_workers_timeout=WORKERS_TIMEOUT_S):
+        with parallel_config(backend=_dask_backend(client)):
             parallel = Parallel(n_jobs=-1, return_as="generator_unordered", batch_size=1,
                                 pre_dispatch="all")
             try:
@@ -187,12 +185,27 @@ def execute_on_dask(ctx: RunContext, batches: list[list[Job]], jobs: int,
                     f"lost the dask scheduler {scheduler or '(local)'} ({type(exc).__name__}); "
                     "finished results are kept — `mutgate run` again to resume") from None
     finally:
-        if lock is not None:
+        if lock is not None and client.status == "running":
             with contextlib.suppress(Exception):  # a lost scheduler took the lease with it
                 lock.release()
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _dask_backend(client: Any) -> Any:
+    """joblib's dask backend, except that one worker is still a cluster.
+
+    joblib runs ``n_jobs == 1`` sequentially in the calling process, and the dask backend's
+    ``n_jobs`` is the cluster's thread count: a one-worker cluster would run nothing on it.
+    """
+    from joblib._dask import DaskDistributedBackend
+
+    class ClusterBackend(DaskDistributedBackend):
+        def effective_n_jobs(self, n_jobs: int) -> int:
+            return max(2, super().effective_n_jobs(n_jobs))
+
+    return ClusterBackend(client=client, wait_for_workers_timeout=WORKERS_TIMEOUT_S)
 
 
 def _connect(distributed: Any, scheduler: str | None, jobs: int) -> tuple[Any, Any]:
@@ -231,23 +244,28 @@ def _prepare_workers(client: Any, ctx: RunContext, restart: bool) -> None:
                               "single-threaded workers: dask worker --nthreads 1 ...")
     probe = _probe_function()
     digests = project_digests(ctx)
-    reports = client.run(probe, ctx.root, digests)
+    reports = _check(client.run(probe, ctx.root, digests), ctx.root)
     dirty = sorted(address for address, report in reports.items() if report["dirty"])
-    if dirty and restart:
-        try:
-            client.restart_workers(dirty, timeout=RESTART_TIMEOUT_S)
-        except ValueError as exc:  # a worker without a nanny cannot be restarted
-            raise ConfigError(f"{exc}; it holds an earlier run's test session: restart it, "
-                              "or start workers with a nanny (the default)") from None
-        except Exception as exc:
-            raise ConfigError(f"could not restart the dask workers {', '.join(dirty)} left "
-                              f"over from an earlier run: {type(exc).__name__}: {exc}") from None
-        client.wait_for_workers(len(reports), timeout=RESTART_TIMEOUT_S)
-        reports = client.run(probe, ctx.root, digests)
+    if not dirty:
+        return
+    if not restart:
+        raise ConfigError(f"dask worker {dirty[0]} still holds an earlier run's test session")
+    try:
+        client.restart_workers(dirty, timeout=RESTART_TIMEOUT_S)
+    except ValueError as exc:  # a worker without a nanny cannot be restarted
+        raise ConfigError(f"{exc}; it holds an earlier run's test session: restart it, or "
+                          "start workers with a nanny (the default)") from None
+    except Exception as exc:
+        raise ConfigError(f"could not restart the dask workers {', '.join(dirty)} left over "
+                          f"from an earlier run: {type(exc).__name__}: {exc}") from None
+    client.wait_for_workers(len(reports), timeout=RESTART_TIMEOUT_S)
+    _prepare_workers(client, ctx, restart=False)
+
+
+def _check(reports: dict[str, dict[str, Any]], root: str) -> dict[str, dict[str, Any]]:
     problems = [problem for address, report in sorted(reports.items())
-                if (problem := worker_problem(address, report, ctx.root))]
-    problems += [f"dask worker {address} still holds an earlier run's test session"
-                 for address, report in sorted(reports.items()) if report["dirty"]]
+                if (problem := worker_problem(address, report, root))]
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ConfigError(problems[0] + more)
+    return reports

@@ -114,7 +114,7 @@ class FunctionIndex:
     def __init__(self, filenames: set[str], qualname_fallback: dict[str, dict]):
         self.by_code: dict[int, list[types.FunctionType]] = defaultdict(list)
         self.caches: dict[int, list[object]] = defaultdict(list)
-        self.outer: dict[tuple[str, str], types.CodeType] = {}
+        self.outer: dict[tuple[str, str], list[types.CodeType]] = defaultdict(list)
         real: dict[str, str | None] = {}
 
         def file_of(code: types.CodeType) -> str | None:
@@ -130,20 +130,41 @@ class FunctionIndex:
                 if name:
                     self.by_code[id(code)].append(obj)
                     qualname = code_qualname(code, qualname_fallback.get(name, {}))
-                    self.outer.setdefault((name, qualname), code)
+                    same_name = self.outer[(name, qualname)]
+                    if not any(known is code for known in same_name):
+                        same_name.append(code)
             elif hasattr(type(obj), "cache_clear"):
                 wrapped = getattr(obj, "__wrapped__", None)
                 if isinstance(wrapped, types.FunctionType) and file_of(wrapped.__code__):
                     self.caches[id(wrapped.__code__)].append(obj)
 
+
+    def original(self, filename: str, qualname: str, def_line: int) -> types.CodeType | None:
+        """The original code of the function defined at ``def_line``.
+
+        Several functions can share a qualified name (a property's getter and setter,
+        ``@overload`` stubs); a decorated function's code starts at its first decorator, so the
+        one defined last at or above ``def_line`` is the one.
+        """
+        candidates = [c for c in self.outer.get((filename, qualname), ())
+                      if c.co_firstlineno <= def_line]
+        return max(candidates, key=lambda c: c.co_firstlineno, default=None)
+
     def has(self, filename: str, qualname: str) -> bool:
-        return (filename, qualname) in self.outer
+        return bool(self.outer.get((filename, qualname)))
 
     def swap(self, filename: str, qualname: str, code: types.CodeType) -> int:
-        """Put ``code`` (and its nested code) into every live function made from the original."""
-        original = self.outer.get((filename, qualname))
+        """Put ``code`` (and its nested code) into every live function made from the original.
+
+        Every cache of the project's functions is cleared too: a cache filled before the swap
+        (by the warm-up) must not hide the mutant, in this function or in one it calls.
+        """
+        original = self.original(filename, qualname, code.co_firstlineno)
         if original is None:
             return 0
+        for caches in self.caches.values():
+            for cached in caches:
+                cached.cache_clear()  # type: ignore[attr-defined]
         swapped = 0
         for old, new in pair_codes(original, code):
             for function in self.by_code.get(id(old), ()):
@@ -151,6 +172,4 @@ class FunctionIndex:
                     raise SwapError(f"{qualname}: free variables differ")
                 function.__code__ = new
                 swapped += 1
-            for cached in self.caches.get(id(old), ()):
-                cached.cache_clear()  # type: ignore[attr-defined]
         return swapped

@@ -112,7 +112,7 @@ class WarmSession:
         source, flags = self._source(filename)
         code = compile_mutated_function(mutant, source, filename, flags)
         assert self.index is not None
-        if not self.index.has(filename, mutant.swap_target):
+        if self.index.original(filename, mutant.swap_target, code.co_firstlineno) is None:
             raise SwapError(f"{mutant.swap_target} is not loaded in the test process")
         tests = [self.items[t] for t in job.tests
                  if t in self.items and t not in self.unusable]
