@@ -10,6 +10,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from mutgate.report.charts import file_score_chart, trend_chart
 from mutgate.report.html import page_name, script_json, write_html
 from mutgate.report.palette import score_color
@@ -301,6 +303,7 @@ def synthetic(files: int, per_file: int, lines_per_mutant: int) -> tuple[dict[st
     return results, sources
 
 
+@pytest.mark.slow
 def test_ten_thousand_mutants_over_five_hundred_files(tmp_path: Path) -> None:
     results, sources = synthetic(files=500, per_file=20, lines_per_mutant=6)
     started = time.perf_counter()
