@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from mutgate.execution.fresh import run_fresh
 from mutgate.execution.isolated import run_isolated
 from mutgate.execution.swap import SwapError
 from mutgate.execution.warm import Job, WarmSession
-from mutgate.outcome import ERROR
+from mutgate.outcome import ERROR, SURVIVED
 from mutgate.store import Result
 
 
@@ -73,6 +74,16 @@ class BatchOutcome:
     flaky_tests: list[str]
 
 
+def _fresh_works(ctx: RunContext, job: Job, source: str) -> bool:
+    """Once per worker: the unmutated code through the fresh-import path must survive."""
+    if "fresh_ok" not in _WORKER:
+        unchanged = replace(job.mutant, replacement=job.mutant.original)
+        check = run_fresh(ctx.root, list(ctx.isolated_args), replace(job, mutant=unchanged),
+                          source, ctx.startup_s, ctx.memory_limit_mb)
+        _WORKER["fresh_ok"] = check.status == SURVIVED
+    return bool(_WORKER["fresh_ok"])
+
+
 def run_batch(ctx: RunContext, jobs: list[Job]) -> BatchOutcome:
     """The task a worker runs: every mutant of the batch, in order."""
     results = [run_one(ctx, job) for job in jobs]
@@ -83,13 +94,18 @@ def run_batch(ctx: RunContext, jobs: list[Job]) -> BatchOutcome:
 
 def run_one(ctx: RunContext, job: Job) -> Result:
     try:
-        if ctx.isolation != "subprocess" and job.mutant.swap_target:
-            try:
-                return _session(ctx).run(job, ctx.memory_limit_mb)
-            except SwapError:
-                pass
-        return run_isolated(ctx.root, list(ctx.isolated_args), job,
-                            _source(ctx, job.mutant.file), ctx.startup_s)
+        source = _source(ctx, job.mutant.file)
+        if ctx.isolation != "subprocess":
+            warm = _session(ctx)
+            if job.mutant.swap_target:
+                try:
+                    return warm.run(job, ctx.memory_limit_mb)
+                except SwapError:
+                    pass
+            if _fresh_works(ctx, job, source):
+                return run_fresh(ctx.root, list(ctx.isolated_args), job, source, ctx.startup_s,
+                                 ctx.memory_limit_mb)
+        return run_isolated(ctx.root, list(ctx.isolated_args), job, source, ctx.startup_s)
     except Exception:
         detail = traceback.format_exc(limit=3).strip().splitlines()[-1]
         return Result(job.mutant.id, ERROR, f"mutgate error: {detail}")
