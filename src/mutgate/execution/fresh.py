@@ -17,68 +17,46 @@ import sys
 import tempfile
 import time
 
-from mutgate.execution.warm import Job, _limit_memory, _wait_for, die_with_parent
-from mutgate.outcome import KILLED, NO_TESTS, SURVIVED, TIMEOUT
+from mutgate.execution.isolated import covering_test_files, verdict, write_spec
+from mutgate.execution.warm import Job, die_with_parent, limit_memory, wait_for_child
+from mutgate.outcome import NO_TESTS
 from mutgate.store import Result
 
 
 def run_fresh(root: str, args: list[str], job: Job, source: str, startup_s: float,
               memory_limit_mb: int) -> Result:
-    mutant = job.mutant
     if not job.tests:
-        return Result(mutant.id, NO_TESTS)
+        return Result(job.mutant.id, NO_TESTS)
     started = time.perf_counter()
     timeout = job.timeout_s + startup_s + 2.0
     with tempfile.TemporaryDirectory(prefix="mutgate-") as tmp:
-        spec_path = os.path.join(tmp, "spec.json")
-        result_path = os.path.join(tmp, "result.json")
-        with open(spec_path, "w", encoding="utf-8") as handle:
-            json.dump({"file": os.path.join(root, mutant.file), "source": mutant.apply_to(source),
-                       "tests": job.tests, "result": result_path}, handle)
-        test_files = sorted({t.split("::", 1)[0] for t in job.tests})
+        spec_path, result_path = write_spec(tmp, root, job, source)
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # child: never returns
             os.close(read_fd)
-            _fresh_child(root, args, test_files, spec_path, result_path, write_fd,
-                         memory_limit_mb, timeout)
+            _fresh_child(args, covering_test_files(job), root, spec_path, result_path, write_fd,
+                         memory_limit_mb)
         os.close(write_fd)
-        state = _wait_for(read_fd, pid, timeout)
-    return verdict(mutant.id, state, started)
+        state = wait_for_child(read_fd, pid, timeout)
+    return verdict(job.mutant.id, state, started)
 
 
-def verdict(mutant_id: str, state: dict | None, started: float) -> Result:
-    """The outcome from what the isolated plugin recorded (None: out of time)."""
-    duration = (time.perf_counter() - started) * 1000
-    if state is None:
-        return Result(mutant_id, TIMEOUT, None, 0, duration)
-    if "crash" in state:
-        return Result(mutant_id, KILLED, state["crash"], 0, duration)
-    if state["killed_by"]:
-        return Result(mutant_id, KILLED, state["killed_by"], state["ran"], duration)
-    if state["collect_error"]:
-        return Result(mutant_id, KILLED, f"collection error in {state['collect_error']}", 0,
-                      duration)
-    if state["ran"] == 0:
-        return Result(mutant_id, NO_TESTS, None, 0, duration)
-    return Result(mutant_id, SURVIVED, None, state["ran"], duration)
-
-
-def _fresh_child(root: str, args: list[str], test_files: list[str], spec_path: str,
-                 result_path: str, write_fd: int, memory_limit_mb: int, timeout: float) -> None:
+def _fresh_child(args: list[str], files: list[str], root: str, spec_path: str,
+                 result_path: str, write_fd: int, memory_limit_mb: int) -> None:
     status = 0
     try:
         os.setpgid(0, 0)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         die_with_parent()
         if memory_limit_mb > 0:
-            _limit_memory(memory_limit_mb)
+            limit_memory(memory_limit_mb)
         _forget_project(root)
         os.environ["MUTGATE_MUTANT_SPEC"] = spec_path
         import pytest
 
         pytest.main(["-p", "mutgate.plugins.isolated_plugin", "-x", "-q", "--tb=no",
-                     "--no-header", *args, *test_files])
+                     "--no-header", *args, *files])
         with open(result_path, encoding="utf-8") as handle:
             payload = handle.read().strip()
         os.write(write_fd, payload.encode() + b"\n")

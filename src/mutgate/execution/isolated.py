@@ -21,21 +21,47 @@ from mutgate.outcome import KILLED, NO_TESTS, SURVIVED, TIMEOUT
 from mutgate.store import Result
 
 
+def write_spec(tmp: str, root: str, job: Job, source: str) -> tuple[str, str]:
+    """The mutant, for the import hook, as a file in ``tmp``; returns (spec, result) paths."""
+    spec_path = os.path.join(tmp, "spec.json")
+    result_path = os.path.join(tmp, "result.json")
+    with open(spec_path, "w", encoding="utf-8") as handle:
+        json.dump({"file": os.path.join(root, job.mutant.file),
+                   "source": job.mutant.apply_to(source), "tests": job.tests,
+                   "result": result_path}, handle)
+    return spec_path, result_path
+
+
+def covering_test_files(job: Job) -> list[str]:
+    return sorted({t.split("::", 1)[0] for t in job.tests})
+
+
+def verdict(mutant_id: str, state: dict | None, started: float) -> Result:
+    """The outcome from what the isolated plugin recorded (None: out of time)."""
+    duration = (time.perf_counter() - started) * 1000
+    if state is None:
+        return Result(mutant_id, TIMEOUT, None, 0, duration)
+    if "crash" in state:
+        return Result(mutant_id, KILLED, state["crash"], 0, duration)
+    if state["killed_by"]:
+        return Result(mutant_id, KILLED, state["killed_by"], state["ran"], duration)
+    if state["collect_error"]:
+        return Result(mutant_id, KILLED, f"collection error in {state['collect_error']}", 0,
+                      duration)
+    if state["ran"] == 0:
+        return Result(mutant_id, NO_TESTS, None, 0, duration)
+    return Result(mutant_id, SURVIVED, None, state["ran"], duration)
+
+
 def run_isolated(root: str, args: list[str], job: Job, source: str, startup_s: float) -> Result:
-    mutant = job.mutant
     if not job.tests:
-        return Result(mutant.id, NO_TESTS)
-    test_files = sorted({t.split("::", 1)[0] for t in job.tests})
+        return Result(job.mutant.id, NO_TESTS)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mutgate-") as tmp:
-        spec_path = os.path.join(tmp, "spec.json")
-        result_path = os.path.join(tmp, "result.json")
-        with open(spec_path, "w", encoding="utf-8") as handle:
-            json.dump({"file": os.path.join(root, mutant.file), "source": mutant.apply_to(source),
-                       "tests": job.tests, "result": result_path}, handle)
+        spec_path, result_path = write_spec(tmp, root, job, source)
         env = dict(os.environ, MUTGATE_MUTANT_SPEC=spec_path, PYTHONDONTWRITEBYTECODE="1")
         cmd = [sys.executable, "-m", "pytest", "-p", "mutgate.plugins.isolated_plugin", "-x",
-               "-q", "--tb=no", "--no-header", *args, *test_files]
+               "-q", "--tb=no", "--no-header", *args, *covering_test_files(job)]
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True,
                                 preexec_fn=die_with_parent)
@@ -43,18 +69,9 @@ def run_isolated(root: str, args: list[str], job: Job, source: str, startup_s: f
             code = proc.wait(timeout=job.timeout_s + 2 * startup_s + 5.0)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
-            return Result(mutant.id, TIMEOUT, None, 0, _ms(started))
-        state = _read(result_path)
-    if state is None:
-        return Result(mutant.id, KILLED, f"test process crashed (exit {code})", 0, _ms(started))
-    if state["killed_by"]:
-        return Result(mutant.id, KILLED, state["killed_by"], state["ran"], _ms(started))
-    if state["collect_error"]:
-        return Result(mutant.id, KILLED, f"collection error in {state['collect_error']}", 0,
-                      _ms(started))
-    if state["ran"] == 0:
-        return Result(mutant.id, NO_TESTS, None, 0, _ms(started))
-    return Result(mutant.id, SURVIVED, None, state["ran"], _ms(started))
+            return verdict(job.mutant.id, None, started)
+        state = _read(result_path) or {"crash": f"test process crashed (exit {code})"}
+    return verdict(job.mutant.id, state, started)
 
 
 def _read(path: str) -> dict | None:
@@ -70,6 +87,3 @@ def _kill_group(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
 
-
-def _ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000

@@ -126,7 +126,7 @@ class WarmSession:
             _child(self.index, filename, mutant.swap_target, code, tests, write_fd,
                    memory_limit_mb, job.timeout_s)
         os.close(write_fd)
-        payload = _wait_for(read_fd, pid, job.timeout_s)
+        payload = wait_for_child(read_fd, pid, job.timeout_s)
         duration_ms = (time.perf_counter() - started) * 1000
         if payload is None:
             return Result(mutant.id, TIMEOUT, None, len(tests), duration_ms)
@@ -146,7 +146,7 @@ def _child(index: FunctionIndex, filename: str, qualname: str, code, tests: list
         cpu = int(timeout_s * 2) + 10  # a backstop should the parent fail to kill us
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         if memory_limit_mb > 0:
-            _limit_memory(memory_limit_mb)
+            limit_memory(memory_limit_mb)
         _cheap_failure_reports()
         index.swap(filename, qualname, code)
         killed_by = None
@@ -173,7 +173,7 @@ def _child(index: FunctionIndex, filename: str, qualname: str, code, tests: list
         os._exit(status)
 
 
-def _wait_for(read_fd: int, pid: int, timeout_s: float) -> dict | None:
+def wait_for_child(read_fd: int, pid: int, timeout_s: float) -> dict | None:
     """The child's report, a crash description, or None when it ran out of time."""
     deadline = time.monotonic() + timeout_s
     chunks: list[bytes] = []
@@ -241,7 +241,7 @@ def die_with_parent() -> None:
         _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _limit_memory(megabytes: int) -> None:
+def limit_memory(megabytes: int) -> None:
     with open("/proc/self/statm") as handle:
         current = int(handle.read().split()[0]) * resource.getpagesize()
     limit = current + megabytes * 1024 * 1024
