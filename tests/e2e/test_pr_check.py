@@ -18,10 +18,12 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 pytestmark = pytest.mark.e2e
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "gate_repo"
+CI_DOC = Path(__file__).resolve().parents[2] / "docs" / "ci.md"
 PRICING = "src/gatepkg/pricing.py"
 TAX_TEST = "tests/test_pricing.py::test_with_tax"
 
@@ -59,6 +61,7 @@ def commit(repo: Path, message: str) -> None:
 
 def open_pr(repo: Path, branch: str, step: str) -> None:
     """A branch from main with one commit: the files of ``_steps/<step>`` copied over."""
+    ok(sh(repo, "git", "clean", "-fdq"))  # reports other tests wrote (.mutgate/ is ignored)
     ok(sh(repo, "git", "checkout", "-q", "-B", branch, "main"))
     shutil.copytree(FIXTURE / "_steps" / step, repo, dirs_exist_ok=True)
     commit(repo, step)
@@ -208,3 +211,82 @@ def test_change_to_a_test_file_reruns_the_mutants_it_covers(base):
     gate = sh(repo, "mutgate", "gate", "--diff", "HEAD~1")
     assert gate.returncode == 0, gate.stdout + gate.stderr
     assert "new surviving mutants" not in gate.stdout
+
+
+# -- docs/ci.md: the workflows it shows must work ------------------------------------------------
+
+
+def ci_doc() -> tuple[dict, dict, dict]:
+    """The GitHub workflow, the sharded GitHub workflow and the GitLab pipeline of docs/ci.md."""
+    blocks = re.findall(r"```yaml\n(.*?)```", CI_DOC.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) == 3, "docs/ci.md should hold three YAML blocks"
+    github, sharded, gitlab = (yaml.safe_load(block) for block in blocks)
+    return github, sharded, gitlab
+
+
+def commands(job: dict) -> list[str]:
+    """The shell lines of a GitHub job (``run:``) or a GitLab job (``script:``)."""
+    if "steps" in job:
+        return [line for step in job["steps"] if "run" in step
+                for line in step["run"].splitlines()]
+    return [line for key in ("script", "after_script") for line in job.get(key, [])]
+
+
+def test_ci_doc_workflows_have_the_required_parts():
+    github, sharded, gitlab = ci_doc()
+    pr = github["jobs"]["pr-check"]
+    checkout = next(s for s in pr["steps"] if s.get("uses", "").startswith("actions/checkout"))
+    assert checkout["with"]["fetch-depth"] == 0
+    for job in (pr, github["jobs"]["nightly"]):
+        cache = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/cache"))
+        assert cache["with"]["path"] == ".mutgate/"
+    assert "mutgate run --diff origin/${{ github.base_ref }}" in commands(pr)
+    nightly = commands(github["jobs"]["nightly"])
+    assert 'mutgate run --sample 2000 --seed "$(date +%F)"' in nightly
+    assert "mutgate baseline" in nightly
+    assert sharded["jobs"]["shard"]["strategy"]["matrix"]["shard"] == [1, 2, 3, 4]
+    assert "mutgate run --shard ${{ matrix.shard }}/4" in commands(sharded["jobs"]["shard"])
+    assert "mutgate merge shards/*.sqlite" in commands(sharded["jobs"]["merge"])
+    assert gitlab["mutgate-mr"]["variables"]["GIT_DEPTH"] == 0
+    assert gitlab[".mutgate"]["cache"]["paths"][0] == ".mutgate/"
+    # Every mutgate command and option the doc uses exists.
+    jobs = [*github["jobs"].values(), *sharded["jobs"].values(),
+            *(job for name, job in gitlab.items() if name.startswith(("mutgate", ".")))]
+    used: dict[str, set[str]] = {}
+    for line in (line for job in jobs for line in commands(job)):
+        for sub, rest in re.findall(r"\bmutgate ([a-z]+)([^;|&]*)", line):
+            used.setdefault(sub, set()).update(re.findall(r"(?<!\S)(--[a-z-]+)", rest))
+    assert set(used) == {"run", "gate", "baseline", "report", "merge"}
+    for sub, options in used.items():
+        helptext = ok(sh(CI_DOC.parent, "mutgate", sub, "--help")).stdout
+        for option in options:
+            assert re.search(rf"(?<![\w-]){option}(?![\w-])", helptext), f"mutgate {sub} {option}"
+
+
+def test_ci_doc_pr_jobs_work_on_a_pull_request(base):
+    """The doc's PR commands, GitHub's and GitLab's, on a branch with a survivor."""
+    repo = base["repo"]
+    ok(sh(repo, "git", "remote", "add", "origin", str(repo)))
+    ok(sh(repo, "git", "fetch", "-q", "origin", "main"))
+    main_sha = ok(sh(repo, "git", "rev-parse", "origin/main")).stdout.strip()
+    open_pr(repo, "pr-doc", "pr_survivor")
+    ok(sh(repo, "git", "commit", "-q", "--allow-empty", "--no-gpg-sign", "-m", "two commits"))
+    github, _, gitlab = ci_doc()
+    summary = repo.parent / "doc-summary.md"
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary),
+           "CI_MERGE_REQUEST_DIFF_BASE_SHA": main_sha}
+    for job in (github["jobs"]["pr-check"], gitlab["mutgate-mr"]):
+        lines = [c.replace("${{ github.base_ref }}", "main") for c in commands(job)
+                 if c.startswith("mutgate ")]
+        run, gate = lines[0], lines[1]
+        assert run.startswith("mutgate run --diff ") and gate.startswith("mutgate gate")
+        ok(sh(repo, "bash", "-c", run, **env))
+        data = results(repo)
+        assert {(m["line"], m["status"]) for m in data["mutants"]} == {
+            (18, "survived"), (18, "killed")}
+        judged = sh(repo, "bash", "-c", gate, **env)
+        assert judged.returncode == 1, judged.stdout + judged.stderr
+        assert f"::error file={PRICING},line=18," in judged.stdout
+        for line in lines[2:]:
+            ok(sh(repo, "bash", "-c", line, **env))
+    assert summary.read_text().count("### mutgate: mutation score **25.0%**") == 2

@@ -1,0 +1,170 @@
+"""End to end: reproducible sampled runs, and sharded runs merged back into one (issue 5).
+
+The project is ``fixtures/gate_repo`` with its strong shipping tests (step C): 26 mutants in two
+files. Every run happens in its own copy of the project, so each has its own ``.mutgate/``: a
+full reference run, three sampled runs, the three shards of ``--shard K/3`` (run side by side,
+as a CI matrix would) and a fresh copy that merges the shards' databases.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "gate_repo"
+SHARDS = 3
+
+
+def hermetic_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GITHUB_", "COVERAGE_", "MUTGATE_"))}
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    return env
+
+
+def start(project: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(["mutgate", "-C", str(project), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=hermetic_env())
+
+
+def finish(process: subprocess.Popen) -> subprocess.CompletedProcess:
+    try:
+        out, err = process.communicate(timeout=420)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+    done = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+    assert done.returncode == 0, f"{done.args} -> {done.returncode}\n{out}{err}"
+    return done
+
+
+def mutgate(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return finish(start(project, *args))
+
+
+def results(project: Path) -> dict:
+    return json.loads(mutgate(project, "results", "--json").stdout)
+
+
+def project_copy(root: Path, name: str) -> Path:
+    target = root / name
+    shutil.copytree(FIXTURE, target, ignore=shutil.ignore_patterns(
+        ".mutgate", "__pycache__", ".pytest_cache", ".coverage*", "_steps"))
+    shutil.copytree(FIXTURE / "_steps" / "C", target, dirs_exist_ok=True)
+    return target
+
+
+def statuses(data: dict) -> dict[str, str]:
+    return {m["id"]: m["status"] for m in data["mutants"]}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict:
+    """Every run of this module; the full run and the shards run at the same time."""
+    root = tmp_path_factory.mktemp("sampling")
+    shards = [project_copy(root, f"shard{k}") for k in range(1, SHARDS + 1)]
+    full = project_copy(root, "full")
+    background = [start(full, "run", "-j", "1")]
+    background += [start(shard, "run", "-j", "1", "--shard", f"{k}/{SHARDS}")
+                   for k, shard in enumerate(shards, 1)]
+    sampled = project_copy(root, "sampled")
+    seen: dict = {"samples": []}
+    for seed in ("a", "a", "b"):
+        seen["samples"].append((seed, mutgate(sampled, "run", "-j", "1", "--sample", "10",
+                                              "--seed", seed), results(sampled)))
+    for process in background:
+        finish(process)
+    seen["full"] = results(full)
+    seen["shards"] = [results(shard) for shard in shards]
+    merged = project_copy(root, "merged")
+    seen["merge"] = mutgate(merged, "merge",
+                            *(str(s / ".mutgate" / "results.sqlite") for s in shards))
+    seen["merged"] = results(merged)
+    seen["merged.baseline"] = mutgate(merged, "baseline")
+    return seen
+
+
+def test_full_reference_run(runs):
+    full = runs["full"]
+    assert full["total"] == 26
+    assert (full["counts"]["killed"], full["counts"]["survived"]) == (19, 7)
+    assert full["run"]["sampled"] is False and full["run"]["ci95"] is None
+
+
+def test_same_seed_selects_the_same_mutants(runs):
+    (seed1, run1, first), (seed2, run2, second), _ = runs["samples"]
+    assert seed1 == seed2 == "a"
+    ids = [m["id"] for m in first["mutants"]]
+    assert len(ids) == len(set(ids)) == first["total"] == 10
+    assert sorted(ids) == sorted(m["id"] for m in second["mutants"])
+    assert "10 mutants on covered lines, 10 to run" in run1.stderr
+    assert "10 mutants on covered lines, 10 results reused, 0 to run" in run2.stderr
+    assert statuses(first) == statuses(second)
+    # Stratified by file: both files are in the sample, in proportion (16 and 10 mutants).
+    by_file = sorted(m["file"] for m in first["mutants"])
+    assert by_file.count("src/gatepkg/pricing.py") == 6
+    assert by_file.count("src/gatepkg/shipping.py") == 4
+
+
+def test_other_seed_selects_other_mutants(runs):
+    (_, _, first), _, (seed, _, other) = runs["samples"]
+    assert seed == "b" and other["total"] == 10
+    assert {m["id"] for m in other["mutants"]} != {m["id"] for m in first["mutants"]}
+    every = set(statuses(runs["full"]))
+    assert {m["id"] for m in other["mutants"]} <= every
+    assert {m["id"] for m in first["mutants"]} <= every
+
+
+def test_sampled_run_has_an_interval_that_holds_the_full_score(runs):
+    full = runs["full"]
+    for seed, run, data in runs["samples"]:
+        info = data["run"]
+        assert info["sampled"] is True
+        assert info["seed"] == seed
+        lo, hi = info["ci95"]
+        assert isinstance(lo, float) and isinstance(hi, float) and 0 <= lo < hi <= 100
+        assert lo <= data["score"] <= hi
+        print(f"seed {seed}: sample {data['score']:.1f}% (95% CI {lo}-{hi}), "
+              f"full {full['score']:.1f}%")
+        assert lo <= full["score"] <= hi
+        assert f"(95% CI {lo:.1f}–{hi:.1f}%, sampled)" in run.stdout
+        # The sample's verdicts are the full run's verdicts.
+        assert statuses(data).items() <= statuses(full).items()
+
+
+def test_shards_cover_every_mutant_exactly_once(runs):
+    every = statuses(runs["full"])
+    seen: list[str] = []
+    for k, shard in enumerate(runs["shards"], 1):
+        assert shard["run"]["shard"] == [k, SHARDS]
+        ids = [m["id"] for m in shard["mutants"]]
+        assert ids, f"shard {k}/{SHARDS} is empty"
+        print(f"shard {k}/{SHARDS}: {len(ids)} mutants")
+        seen += ids
+    assert len(seen) == len(set(seen)), "a mutant ran in two shards"
+    assert sorted(seen) == sorted(every)
+
+
+def test_merged_shards_equal_the_unsharded_run(runs):
+    full, merged = runs["full"], runs["merged"]
+    lines = runs["merge"].stdout.splitlines()
+    assert lines[0] == f"merged {SHARDS} shard(s) into run 1: {full['total']} mutants"
+    assert json.loads(lines[1]) == full["counts"]
+    assert statuses(merged) == statuses(full)
+    assert merged["counts"] == full["counts"]
+    assert merged["score"] == full["score"]
+    assert merged["total"] == full["total"]
+    assert merged["run"]["shard"] is None
+    for shard in runs["shards"]:
+        assert statuses(shard).items() <= statuses(merged).items()
+    # A merged run is a whole-project run: it can make the baseline.
+    assert runs["merged.baseline"].stdout == (
+        "mutgate-baseline.json: baseline created: score 73.08%, "
+        "7 known survivors in 2 files\n")
