@@ -29,10 +29,11 @@ def merge_shards(state_dir: Path, databases: list[Path]) -> tuple[int, int]:
             shards.append((path, info, list(store.mutants(run_id))))
         finally:
             store.close()
+    _check_complete([(path, info) for path, info, _ in shards])
     first = shards[0][1]
     seen: dict[str, Path] = {}
     for path, info, mutants in shards:
-        for key in ("operators", "settings", "sampled", "seed", "diff_ref"):
+        for key in ("operators", "settings", "sampled", "seed", "diff_ref", "paths"):
             if info.get(key) != first.get(key):
                 raise ConfigError(f"{path}: {key} differs from {shards[0][0]}; "
                                   "shards must come from one configuration")
@@ -58,3 +59,33 @@ def merge_shards(state_dir: Path, databases: list[Path]) -> tuple[int, int]:
     finally:
         target.close()
     return run_id, len(everything)
+
+
+def _check_complete(shards: list[tuple[Path, dict]]) -> None:
+    """The runs must be the shards 1..N of one split, each once: a merged run is a whole run.
+
+    Without this, merging 2 of 3 shards gives a partial run that ``mutgate baseline`` would
+    take for the whole project.
+    """
+    parts: dict[int, Path] = {}
+    first_path, total = None, None
+    for path, info in shards:
+        shard = info.get("shard")
+        if not (isinstance(shard, list) and len(shard) == 2
+                and all(isinstance(v, int) for v in shard)):
+            raise ConfigError(f"{path}: run {info['id']} is not a shard "
+                              "(run `mutgate run --shard K/N` on each part)")
+        k, n = shard
+        if total is None:
+            first_path, total = path, n
+        elif n != total:
+            raise ConfigError(f"{path}: shard {k}/{n} does not belong with {first_path} "
+                              f"(shard of {total}); shards must split the same way")
+        if k in parts:
+            raise ConfigError(f"{path}: shard {k}/{n} is also {parts[k]}; the same shard was "
+                              "given twice?")
+        parts[k] = path
+    missing = [f"{k}/{total}" for k in range(1, (total or 0) + 1) if k not in parts]
+    if missing:
+        raise ConfigError(f"shard {', '.join(missing)} missing: merge all {total} shards "
+                          "into one run")

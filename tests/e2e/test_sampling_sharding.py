@@ -83,6 +83,8 @@ def runs(tmp_path_factory) -> dict:
         finish(process)
     seen["full"] = results(full)
     seen["shards"] = [results(shard) for shard in shards]
+    seen["shard_dbs"] = [shard / ".mutgate" / "results.sqlite" for shard in shards]
+    seen["full_db"] = str(full / ".mutgate" / "results.sqlite")
     merged = project_copy(root, "merged")
     seen["merge"] = mutgate(merged, "merge",
                             *(str(s / ".mutgate" / "results.sqlite") for s in shards))
@@ -168,3 +170,22 @@ def test_merged_shards_equal_the_unsharded_run(runs):
     assert runs["merged.baseline"].stdout == (
         "mutgate-baseline.json: baseline created: score 73.08%, "
         "7 known survivors in 2 files\n")
+
+
+def test_merge_refuses_an_incomplete_or_mixed_set_of_shards(runs, tmp_path):
+    """Two shards of three are not the whole project: no run is written, exit 2."""
+    target = project_copy(tmp_path, "target")
+    dbs = [str(p) for p in runs["shard_dbs"]]
+    cases = {
+        (dbs[0], dbs[1]): f"mutgate: error: shard 3/{SHARDS} missing: merge all {SHARDS} "
+                          "shards into one run\n",
+        (dbs[0], dbs[1], dbs[1]): f"mutgate: error: {dbs[1]}: shard 2/{SHARDS} is also "
+                                  f"{dbs[1]}; the same shard was given twice?\n",
+        (runs["full_db"],): f"mutgate: error: {runs['full_db']}: run 1 is not a shard (run "
+                            "`mutgate run --shard K/N` on each part)\n",
+    }
+    for args, message in cases.items():
+        done = subprocess.run(["mutgate", "-C", str(target), "merge", *args], text=True,
+                              capture_output=True, env=hermetic_env(), timeout=120)
+        assert (done.returncode, done.stdout, done.stderr) == (2, "", message)
+    assert not (target / ".mutgate").exists(), "a refused merge wrote a run"
