@@ -44,6 +44,8 @@ class GateVerdict:
     notes: list[str] = field(default_factory=list)
     sampled: bool = False
     ci95: tuple[float, float] | None = None
+    #: A run of part of the project (``--diff``): its score is shown, never compared.
+    partial: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -88,7 +90,7 @@ def judge(
         passed=True, reasons=[], new_survivors=[], baseline_score=baseline_score,
         current_score=None if current is None else round(current, 2),
         tolerance=float(tolerance), assertion_free_tests=assertion_free_tests(results),
-        sampled=sampled, ci95=ci95,
+        sampled=sampled, ci95=ci95, partial=partial,
     )
     pending = counts.get(PENDING, 0)
     if pending:
@@ -193,6 +195,9 @@ def summary_line(verdict: GateVerdict) -> str:
     """The last line: ``gate: FAILED — score 71.4% vs baseline 80.0% (tolerance 2.0)``."""
     state = "passed" if verdict.passed else "FAILED"
     current = _pct(verdict.current_score)
+    if verdict.partial:
+        return (f"gate: {state} — changed code only: score {current}, not compared with "
+                f"baseline {_pct(verdict.baseline_score)}")
     if verdict.ci95 is not None:
         current += f" (95% CI {verdict.ci95[0]:.1f}-{verdict.ci95[1]:.1f})"
     return (f"gate: {state} — score {current} vs baseline {_pct(verdict.baseline_score)} "

@@ -138,7 +138,8 @@ def test_changed_function_runs_only_its_mutants_and_passes(base):
     assert gate.returncode == 0, gate.stdout + gate.stderr
     assert "::error" not in gate.stdout
     assert gate.stdout.splitlines()[0] == "mutants on lines changed since HEAD~1"
-    assert gate.stdout.splitlines()[-1].startswith("gate: passed — ")
+    assert gate.stdout.splitlines()[-1] == (
+        "gate: passed — changed code only: score 100.0%, not compared with baseline 73.1%")
     assert summary.read_text().startswith("### mutgate: mutation score **100.0%**\n")
     assert "\n**gate: passed — " in summary.read_text()
     # Everything else is still known: a full run now re-runs nothing.
@@ -174,7 +175,8 @@ def test_survivor_on_a_changed_line_fails_with_annotations_and_summary(base):
     assert "new surviving mutants (3):" in out
     assert "- 3 new surviving mutant(s) on changed lines that the baseline does not know" in out
     verdict = next(line for line in out.splitlines() if line.startswith("gate: "))
-    assert verdict.startswith("gate: FAILED — score 25.0% vs baseline ")
+    assert verdict == ("gate: FAILED — changed code only: score 25.0%, not compared with "
+                       "baseline 73.1%")
 
     text = summary.read_text()
     earlier, rest = text.split("\n", 1)
