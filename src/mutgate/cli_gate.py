@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,6 @@ import click
 from mutgate.cli import _config, _store, cli
 from mutgate.config import Config, project_name
 from mutgate.errors import EXIT_GATE_FAILED, ConfigError
-from mutgate.generate import read_source
 
 
 def _latest_results(config: Config) -> dict[str, Any]:
@@ -31,6 +32,15 @@ def _exit_gate_failed() -> None:
 
 def _baseline_path(config: Config, option: str | None) -> Path:
     return config.root / (option or config.baseline)
+
+
+@contextmanager
+def _writing(path: Path | str) -> Iterator[None]:
+    """A file or directory the user named cannot be written: an input error, not a crash."""
+    try:
+        yield
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
 @cli.command()
@@ -59,7 +69,8 @@ def baseline(ctx: click.Context, baseline_file: str | None, check: bool,
         return
     old = load_baseline(path, name) if path.exists() else None
     data, message = update_baseline(old, results, name, allow_decrease)
-    write_text_atomic(path, render_baseline(data))
+    with _writing(path):
+        write_text_atomic(path, render_baseline(data))
     click.echo(f"{path.name}: {message}")
 
 
@@ -137,6 +148,8 @@ def _workflow_property(text: str) -> str:
 def report(ctx: click.Context, html_dir: str | None, json_file: str | None,
            junit_file: str | None, markdown_file: str | None) -> None:
     """Write reports of the latest run."""
+    from mutgate.generate import read_source
+
     if not any((html_dir, json_file, junit_file, markdown_file)):
         raise click.UsageError("say what to write: --html DIR, --json FILE, --junit FILE "
                                "or --markdown FILE")
@@ -157,21 +170,26 @@ def report(ctx: click.Context, html_dir: str | None, json_file: str | None,
     if html_dir:
         from mutgate.report.html import write_html
 
-        written.append(write_html(results, sources, history, Path(html_dir)))
+        with _writing(html_dir):
+            written.append(write_html(results, sources, history, Path(html_dir)))
     if json_file:
         from mutgate.report.stryker import write_stryker
 
-        written.append(write_stryker(results, sources, project_name(config.root),
-                                     Path(json_file)))
+        with _writing(json_file):
+            written.append(write_stryker(results, sources, project_name(config.root),
+                                         Path(json_file)))
     if junit_file:
         from mutgate.report.junit import write_junit
 
-        written.append(write_junit(results, sources, Path(junit_file)))
+        with _writing(junit_file):
+            written.append(write_junit(results, sources, Path(junit_file)))
     if markdown_file:
         from mutgate.atomic import write_text_atomic
         from mutgate.report.markdown import to_markdown
 
-        write_text_atomic(Path(markdown_file), to_markdown(results))
+        with _writing(markdown_file):
+            Path(markdown_file).parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(Path(markdown_file), to_markdown(results))
         written.append(Path(markdown_file))
     for path in written:
         click.echo(f"wrote {path}")

@@ -8,6 +8,7 @@ own pytest configuration find the tests.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -97,7 +98,14 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> Config:
     if not config.paths:
         config.paths = infer_paths(root)
     for path in config.paths:
-        if not (root / path).exists():
+        try:
+            target = (root / path).resolve()
+            exists = target.exists()
+        except OSError as exc:
+            raise ConfigError(f"{path}: unusable path to mutate ({exc.strerror})") from None
+        if target != root and root not in target.parents:
+            raise ConfigError(f"{path}: path to mutate is outside the project {root}")
+        if not exists:
             raise ConfigError(f"{path}: path to mutate does not exist")
     return config
 
@@ -125,6 +133,9 @@ def _check_type(where: str, key: str, value: Any) -> Any:
         raise ConfigError(f"{where}: expected {names}, got {value!r}")
     if isinstance(value, list) and not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
+    texts = value if isinstance(value, list) else [value]
+    if any(isinstance(v, str) and "\0" in v for v in texts):
+        raise ConfigError(f"{where}: a NUL character is not allowed, got {value!r}")
     return value
 
 
@@ -142,6 +153,9 @@ def _validate(config: Config) -> None:
     for key, value, allowed in checks:
         if value not in allowed:
             raise ConfigError(f"{key} must be one of {', '.join(allowed)}, got {value!r}")
+    for key in ("timeout_factor", "timeout_constant", "tolerance"):
+        if not math.isfinite(getattr(config, key)):
+            raise ConfigError(f"{key} must be a finite number, got {getattr(config, key)!r}")
     if config.timeout_factor <= 0 or config.timeout_constant < 0:
         raise ConfigError("timeout_factor must be > 0 and timeout_constant >= 0")
     if config.jobs < 0:

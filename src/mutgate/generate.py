@@ -8,6 +8,7 @@ default value or a decorator needs a fresh import.
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import re
 from collections import Counter
@@ -64,6 +65,7 @@ def generate(config: Config, cov: CoverageMap, files: Iterable[str] | None = Non
     mutants: list[Mutant] = []
     for rel in (files if files is not None else source_files(config)):
         if not cov.lines.get(rel):
+            check_syntax(rel, read_source(config.root, rel))  # no mutants, but no silence
             continue
         source = read_source(config.root, rel)
         for mutant in mutants_of_source(rel, source, cov.import_lines.get(rel, set())):
@@ -73,6 +75,16 @@ def generate(config: Config, cov: CoverageMap, files: Iterable[str] | None = Non
             if tests:
                 mutants.append(_with_tests(mutant, tests))
     return mutants
+
+
+def check_syntax(rel: str, source: str) -> None:
+    """A file to mutate that does not parse is an input error, even when no test runs it."""
+    try:
+        compile(source, rel, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        raise ConfigError(f"{rel}:{exc.lineno}: syntax error: {exc.msg}") from None
+    except ValueError as exc:  # NUL bytes in the source
+        raise ConfigError(f"{rel}: cannot be parsed: {exc}") from None
 
 
 def _with_tests(mutant: Mutant, tests: list[str]) -> Mutant:

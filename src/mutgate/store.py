@@ -70,28 +70,51 @@ def _now() -> str:
 class Store:
     """One SQLite database; every write is its own short transaction."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, create: bool = False):
+        """Open the database at ``path``; with ``create``, make it (or its tables) if need be.
+
+        Without ``create`` (a shard given to `mutgate merge`) nothing is ever written to the
+        file. A database that is not mutgate's (other tables, no schema marker) is refused
+        without a write either way.
+        """
         self.path = path
+        self.db = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if create:
+                path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(str(path), timeout=30.0, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.executescript(_SCHEMA)
+            tables = {name for (name,) in self.db.execute(
+                "SELECT name FROM sqlite_master WHERE type='table'")}
+            if "meta" not in tables and (tables or not create):
+                raise ConfigError(f"{path}: not a mutgate database (no mutgate schema in it)")
+            if create:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.executescript(_SCHEMA)
             row = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-            if row is None:
+            if row is None and create:
                 self.db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            elif row is None or not str(row[0]).isdigit():
+                raise ConfigError(f"{path}: not a mutgate database (no schema version)")
             elif int(row[0]) > SCHEMA_VERSION:
                 raise ConfigError(f"{path}: written by a newer mutgate (schema {row[0]})")
         except sqlite3.DatabaseError as exc:
+            self._close_quietly()
             raise ConfigError(f"{path}: not a mutgate database ({exc})") from None
+        except BaseException:
+            self._close_quietly()
+            raise
+
+    def _close_quietly(self) -> None:
+        if self.db is not None:
+            self.db.close()
 
     @classmethod
     def open(cls, state_dir: Path, must_exist: bool = False) -> Store:
         path = state_dir / DB_NAME
         if must_exist and not path.exists():
             raise ConfigError(f"{path}: no results yet; run `mutgate run` first")
-        return cls(path)
+        return cls(path, create=True)
 
     def close(self) -> None:
         self.db.close()

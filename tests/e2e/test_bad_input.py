@@ -1,0 +1,422 @@
+"""End to end: every command on bad input fails with one line, the documented code, no debris.
+
+Each case runs the installed `mutgate` on a project that is missing, empty, unconfigured,
+broken or holding foreign files, and checks: the exit code (2 for usage / configuration /
+input errors, 3 for a red suite), exactly one error line on stderr that names the problem,
+no "Traceback" anywhere, and nothing half-written (the project tree is byte-identical, no
+baseline or report appears, the files mutgate refused are untouched).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("fast_pytest_subprocesses")]
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+_SCRIPT = Path(sys.executable).with_name("mutgate")
+MUTGATE = str(_SCRIPT) if _SCRIPT.exists() else "mutgate"
+#: What `mutgate run` may print on stderr before it fails (progress, not errors).
+PROGRESS = ("Running the test suite once under coverage",)
+#: One invocation of every command; those that need an argument get a harmless one.
+COMMANDS = {
+    "run": ["run"], "results": ["results"], "show": ["show", "abc123"],
+    "apply": ["apply", "abc123"], "baseline": ["baseline"], "gate": ["gate"],
+    "report": ["report", "--markdown", "report.md"], "merge": ["merge", "shard.sqlite"],
+}
+READERS = [c for c in COMMANDS if c not in ("run", "merge")]
+
+
+#: A warm launcher: imports mutgate's CLI once, then forks one real process per command. The
+#: child runs the console script's entry point (`mutgate.cli.main`) with its own argv, cwd and
+#: stdout/stderr files, and exits with main's code; an escaping exception prints a traceback
+#: (which the checks look for) and exits 99. This keeps ~100 invocations cheap on 2 cores.
+LAUNCHER = r"""
+import json, os, sys, time, traceback
+from mutgate.cli import main
+
+for request in sys.stdin:
+    job = json.loads(request)
+    out_path, err_path = job["out"], job["err"]
+    pid = os.fork()
+    if pid == 0:
+        code = 99
+        try:
+            os.chdir(job["cwd"])
+            for fd, path, mode in ((0, os.devnull, os.O_RDONLY),
+                                   (1, out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
+                                   (2, err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)):
+                os.dup2(os.open(path, mode, 0o600), fd)
+            sys.argv = ["mutgate", *job["argv"]]
+            try:
+                main()
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    deadline = time.monotonic() + job["timeout"]
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            done, status = os.waitpid(pid, 0)
+            break
+        time.sleep(0.005)
+    code = os.waitstatus_to_exitcode(status)
+    print(json.dumps({"code": code}), flush=True)
+"""
+
+
+class Launcher:
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.proc = subprocess.Popen([sys.executable, "-c", LAUNCHER], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        self.count = 0
+
+    def __call__(self, cwd: Path, argv: list[str]) -> subprocess.CompletedProcess:
+        self.count += 1
+        out, err = self.workdir / f"{self.count}.out", self.workdir / f"{self.count}.err"
+        request = {"cwd": str(cwd), "argv": argv, "out": str(out), "err": str(err),
+                   "timeout": 300}
+        assert self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        code = json.loads(self.proc.stdout.readline())["code"]
+        return subprocess.CompletedProcess(["mutgate", *argv], code, out.read_text(),
+                                           err.read_text())
+
+    def close(self) -> None:
+        assert self.proc.stdin
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+_LAUNCHER: list[Launcher] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def launcher(tmp_path_factory, fast_pytest_subprocesses):
+    launch = Launcher(tmp_path_factory.mktemp("launcher"))
+    _LAUNCHER.append(launch)
+    yield launch
+    _LAUNCHER.remove(launch)
+    launch.close()
+
+
+def mutgate(project: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """`mutgate -C project ARGS`, in a process forked by the launcher."""
+    return _LAUNCHER[-1](cwd or project.parent, ["-C", str(project), *args])
+
+
+def real_mutgate(project: Path, *args: str) -> subprocess.CompletedProcess:
+    """The installed console script itself, for the cases that guard the entry point."""
+    return subprocess.run([MUTGATE, "-C", str(project), *args], capture_output=True, text=True,
+                          timeout=300, cwd=project.parent)
+
+
+def copy_fixture(name: str, target: Path) -> Path:
+    shutil.copytree(FIXTURES / name, target,
+                    ignore=shutil.ignore_patterns(".mutgate", "__pycache__", ".pytest_cache"))
+    return target
+
+
+def error_line(done: subprocess.CompletedProcess, code: int, *fragments: str) -> str:
+    """The one error line of a failed command, after checking everything around it."""
+    where = f"exit {done.returncode}\nstdout: {done.stdout}\nstderr: {done.stderr}"
+    assert "Traceback" not in done.stdout + done.stderr, where
+    assert done.returncode == code, where
+    lines = [line for line in done.stderr.splitlines()
+             if line.strip() and not line.startswith(PROGRESS)]
+    assert len(lines) == 1, where
+    assert lines[0].startswith("mutgate: error: "), where
+    for fragment in fragments:
+        assert fragment in lines[0], where
+    return lines[0]
+
+
+def every_command(project: Path, commands=COMMANDS, extra: tuple[str, ...] = ()
+                  ) -> dict[str, subprocess.CompletedProcess]:
+    return {c: mutgate(project, *COMMANDS[c], *extra) for c in commands}
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory, fast_pytest_subprocesses) -> Path:
+    """htmlish after one complete run (results in .mutgate/), shared read-only by the tests."""
+    project = copy_fixture("htmlish", tmp_path_factory.mktemp("finished") / "htmlish")
+    done = mutgate(project, "run", "-j", "2")
+    assert done.returncode == 0, done.stderr
+    return project
+
+
+@pytest.fixture
+def project(finished, tmp_path) -> Path:
+    """A private copy of the finished project, results included."""
+    return Path(shutil.copytree(finished, tmp_path / "htmlish"))
+
+
+# -- projects that are missing, empty, or not mutgate's to read ---------------------------------
+
+
+def test_missing_project_dir(tmp_path):
+    missing = tmp_path / "nowhere"
+    for command, done in every_command(missing).items():
+        assert error_line(done, 2, str(missing), "does not exist"), command
+    for command in ("run", "gate"):  # the same through the installed console script
+        assert error_line(real_mutgate(missing, command), 2, str(missing), "does not exist")
+    assert not missing.exists()
+    assert os.listdir(tmp_path) == []
+
+
+def test_empty_project(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for command, done in every_command(empty).items():
+        assert error_line(done, 2, "cannot tell what to mutate"), command
+    assert os.listdir(empty) == [], "an error must not leave state or reports behind"
+
+
+def test_results_before_any_run(tmp_path, hash_tree):
+    project = copy_fixture("htmlish", tmp_path / "htmlish")
+    before = hash_tree(project)
+    for command, done in every_command(project, READERS).items():
+        assert error_line(done, 2, "no results yet", "mutgate run"), command
+    assert hash_tree(project) == before
+    assert not (project / ".mutgate").exists()
+    assert not (project / "mutgate-baseline.json").exists()
+
+
+@pytest.mark.parametrize("content", [b"not a database, only text\n" * 20,
+                                     bytes(range(256)) * 8], ids=["text", "binary"])
+def test_state_file_that_is_not_sqlite(project, content, hash_tree):
+    database = project / ".mutgate" / "results.sqlite"
+    for stale in project.joinpath(".mutgate").glob("results.sqlite*"):
+        stale.unlink()
+    database.write_bytes(content)
+    before = hash_tree(project)
+    for command, done in every_command(project).items():
+        if command == "merge":
+            error_line(done, 2, "shard.sqlite")
+            continue
+        assert error_line(done, 2, "results.sqlite", "not a mutgate database"), command
+    assert database.read_bytes() == content
+    assert hash_tree(project) == before
+
+
+def test_foreign_sqlite_files_are_refused_and_left_untouched(project, hash_tree):
+    """A SQLite file of another program, as the state file or as a shard to merge."""
+    foreign = project / ".mutgate" / "results.sqlite"
+    for stale in project.joinpath(".mutgate").glob("results.sqlite*"):
+        stale.unlink()
+    shard = project.parent / "shard.sqlite"
+    for path in (foreign, shard):
+        with sqlite3.connect(path) as db:
+            db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+            db.execute("INSERT INTO notes (text) VALUES ('mine')")
+        db.close()
+    hashes = {path: file_hash(path) for path in (foreign, shard)}
+    before = hash_tree(project)
+    for command, done in every_command(project).items():
+        assert error_line(done, 2, "not a mutgate database"), command
+    fresh = copy_fixture("htmlish", project.parent / "fresh")
+    error_line(mutgate(fresh, "merge", str(shard)), 2, "shard.sqlite", "not a mutgate database")
+    assert {path: file_hash(path) for path in (foreign, shard)} == hashes
+    assert hash_tree(project) == before
+
+
+def test_merge_inputs_that_are_missing_or_not_databases(project, tmp_path):
+    garbage = tmp_path / "garbage.sqlite"
+    garbage.write_text("garbage\n" * 50)
+    empty = tmp_path / "empty.sqlite"
+    sqlite3.connect(empty).close()
+    error_line(mutgate(project, "merge", str(tmp_path / "missing.sqlite")), 2, "missing.sqlite")
+    error_line(mutgate(project, "merge", str(garbage)), 2, "garbage.sqlite")
+    error_line(mutgate(project, "merge", str(empty)), 2, "empty.sqlite", "not a mutgate")
+    assert garbage.read_text() == "garbage\n" * 50
+    assert empty.stat().st_size == 0, "merge wrote into its input"
+
+
+# -- configuration ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("[tool.mutgate\npaths = ", "malformed TOML"),
+    ("[tool.mutgate]\ntimeout_factor = nan\n", "finite"),
+    ("[tool.mutgate]\ntolerance = inf\n", "finite"),
+    ("[tool.mutgate]\npaths = ['../elsewhere']\n", "outside the project"),
+    ("[tool.mutgate]\njobs = 'two'\n", "jobs"),
+    ("[tool]\nmutgate = 3\n", "must be a table"),
+], ids=["malformed", "nan", "inf", "outside", "type", "not-a-table"])
+def test_bad_pyproject(project, text, fragment, hash_tree):
+    (project.parent / "elsewhere").mkdir(exist_ok=True)
+    (project / "pyproject.toml").write_text(text, encoding="utf-8")
+    before = hash_tree(project)
+    for command, done in every_command(project).items():
+        assert error_line(done, 2, fragment), command
+    assert hash_tree(project) == before
+    assert not (project / "mutgate-baseline.json").exists()
+    assert not (project / "report.md").exists()
+
+
+def test_pyproject_that_is_not_utf8(project):
+    (project / "pyproject.toml").write_bytes(b"\xff\xfe[tool.mutgate]\n")
+    for command, done in every_command(project, ["results", "gate", "run"]).items():
+        assert error_line(done, 2, "pyproject.toml", "malformed TOML"), command
+
+
+def test_bad_mutgate_table(tmp_path, hash_tree):
+    project = copy_fixture("bad_config", tmp_path / "bad_config")
+    before = hash_tree(project)
+    for command, done in every_command(project).items():
+        assert error_line(done, 2, "unknown operator 'nonsense'"), command
+    assert hash_tree(project) == before
+    assert not (project / ".mutgate").exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_unreadable_pyproject(project):
+    (project / "pyproject.toml").chmod(0)
+    for command, done in every_command(project).items():
+        assert error_line(done, 2, "pyproject.toml", "cannot read"), command
+
+
+# -- options ------------------------------------------------------------------------------------
+
+
+def test_unknown_option_on_every_command(project, hash_tree):
+    before = hash_tree(project)
+    for command, done in every_command(project, extra=("--no-such-option",)).items():
+        assert error_line(done, 2, "--no-such-option"), command
+    assert hash_tree(project) == before
+
+
+@pytest.mark.parametrize("option", [
+    ["--jobs", "-1"], ["--jobs", "many"], ["--sample", "0"], ["--sample", "101%"],
+    ["--shard", "3/2"], ["--shard", "x"], ["--operators", "nonsense"],
+    ["--timeout-factor", "nan"], ["--timeout-factor", "inf"], ["--timeout-constant", "-1"],
+    ["--isolation", "thread"], ["--backend", "mpi"],
+])
+def test_bad_run_option_values(project, option):
+    done = mutgate(project, "run", *option)
+    error_line(done, 2)
+    assert "mutants" not in done.stdout
+
+
+def test_path_to_mutate_that_does_not_exist(project):
+    error_line(mutgate(project, "run", str(project / "src" / "nope.py")), 2, "nope.py")
+
+
+# -- sources and suites -------------------------------------------------------------------------
+
+
+def test_failing_suite_names_the_failing_test(tmp_path, hash_tree):
+    project = copy_fixture("failing_suite", tmp_path / "failing_suite")
+    before = hash_tree(project)
+    line = error_line(mutgate(project, "run"), 3, "tests/test_failing.py::test_average")
+    assert "test_add" not in line
+    assert hash_tree(project) == before
+
+
+def test_project_without_tests(tmp_path, hash_tree):
+    project = copy_fixture("no_tests", tmp_path / "no_tests")
+    before = hash_tree(project)
+    error_line(mutgate(project, "run"), 2, "no tests")
+    assert hash_tree(project) == before
+
+
+def test_source_with_a_syntax_error(tmp_path, hash_tree):
+    project = copy_fixture("broken_syntax", tmp_path / "broken_syntax")
+    before = hash_tree(project)
+    error_line(mutgate(project, "run"), 2, "src/brokenpkg/broken.py:5", "syntax error")
+    assert hash_tree(project) == before
+
+
+def test_source_that_is_not_utf8(tmp_path, hash_tree):
+    """Python imports it (it declares latin-1); mutgate, which edits UTF-8, says so."""
+    project = copy_fixture("htmlish", tmp_path / "htmlish")
+    markup = project / "src" / "htmlish" / "markup.py"
+    markup.write_bytes(b"# -*- coding: latin-1 -*-\n# caf\xe9\n" + markup.read_bytes())
+    before = hash_tree(project)
+    error_line(mutgate(project, "run"), 2, "src/htmlish/markup.py", "UTF-8")
+    assert hash_tree(project) == before
+
+
+# -- baselines, ids and outputs -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content,fragment", [
+    (None, "not found"),
+    ("{not json", "not valid JSON"),
+    ('{"format_version": 1, "project": "htm', "truncated"),
+    ("[1, 2, 3]", "expected a JSON object"),
+    ('{"format_version": 99, "project": "htmlish"}', "newer mutgate"),
+    ("\xff", "not UTF-8"),
+    ("FOREIGN", "baseline of project 'someone-else'"),
+], ids=["missing", "malformed", "truncated", "list", "newer", "binary", "foreign"])
+def test_bad_baselines_are_refused_and_never_rewritten(project, content, fragment, hash_tree):
+    baseline = project / "mutgate-baseline.json"
+    if content == "FOREIGN":
+        assert mutgate(project, "baseline").returncode == 0
+        data = json.loads(baseline.read_text(encoding="utf-8"))
+        baseline.write_text(json.dumps({**data, "project": "someone-else"}), encoding="utf-8")
+    elif content is not None:
+        baseline.write_bytes(content.encode("latin-1"))
+    before = hash_tree(project)
+    commands = [["gate"], ["baseline", "--check"]] + ([["baseline"]] if content else [])
+    for args in commands:
+        assert error_line(mutgate(project, *args), 2, "mutgate-baseline.json", fragment), args
+    assert hash_tree(project) == before, "a refused baseline was changed or created"
+
+
+def test_unknown_and_ambiguous_mutant_ids(project, hash_tree):
+    before = hash_tree(project)
+    for command in ("show", "apply"):
+        error_line(mutgate(project, command, "zzzzzz"), 2, "no mutant with id 'zzzzzz'")
+        error_line(mutgate(project, command, ""), 2, "mutants with id ''")
+    error_line(mutgate(project, "results", "--run", "99"), 2, "no run 99")
+    assert hash_tree(project) == before
+
+
+def test_show_and_apply_when_the_source_changed_or_vanished(project, hash_tree):
+    mutants = json.loads(mutgate(project, "results", "--json").stdout)["mutants"]
+    source = project / mutants[0]["file"]
+    source.write_text("# rewritten since the run\n", encoding="utf-8")
+    before = hash_tree(project)
+    error_line(mutgate(project, "apply", mutants[0]["id"]), 2, "changed since the run")
+    assert hash_tree(project) == before
+    source.unlink()
+    error_line(mutgate(project, "show", mutants[0]["id"]), 2, mutants[0]["file"], "cannot read")
+
+
+def test_outputs_that_cannot_be_written(project, tmp_path, hash_tree):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("keep me\n")
+    before = hash_tree(project)
+    cases = [(["baseline", "--baseline", str(tmp_path / "no" / "dir" / "b.json")], "b.json"),
+             (["report", "--html", str(a_file)], "a-file"),
+             (["report", "--markdown", str(tmp_path)], str(tmp_path)),
+             (["report", "--json", str(a_file / "x.json")], "x.json")]
+    for args, fragment in cases:
+        assert error_line(mutgate(project, *args), 2, fragment, "cannot write"), args
+    assert a_file.read_text() == "keep me\n"
+    assert not (tmp_path / "no").exists()
+    assert hash_tree(project) == before
