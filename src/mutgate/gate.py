@@ -46,6 +46,8 @@ class GateVerdict:
     ci95: tuple[float, float] | None = None
     #: A run of part of the project (``--diff``): its score is shown, never compared.
     partial: bool = False
+    #: Why new survivors do not decide (a sampled run or baseline), or "" when they do.
+    survivors_info: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -99,10 +101,10 @@ def judge(
         verdict.notes.append("run of the changed code only: scores are not compared with the "
                              "whole project's baseline; new survivors decide")
     elif sampled:
-        _judge_overall(verdict)
+        _judge_overall(verdict, baseline)
         verdict.notes.append("sampled run: per-file scores are not judged")
     else:
-        _judge_overall(verdict)
+        _judge_overall(verdict, baseline)
         _judge_files(verdict, mutants, baseline)
     _judge_survivors(verdict, mutants, baseline, survivor_rule, changed_lines)
     verdict.passed = not verdict.reasons
@@ -176,7 +178,8 @@ def render_verdict(verdict: GateVerdict, results: Mapping[str, Any]) -> str:
     if run.get("diff_ref"):
         lines.extend([f"mutants on lines changed since {run['diff_ref']}", ""])
     if verdict.new_survivors:
-        info = ", information only: sampled run" if verdict.sampled else ""
+        info = (f", information only: {verdict.survivors_info}" if verdict.survivors_info
+                else "")
         lines.append(f"new surviving mutants ({len(verdict.new_survivors)}{info}):")
         lines.extend(_survivor_table(verdict.new_survivors))
         lines.append("")
@@ -207,7 +210,7 @@ def summary_line(verdict: GateVerdict) -> str:
 # -- the rules ----------------------------------------------------------------------------------
 
 
-def _judge_overall(verdict: GateVerdict) -> None:
+def _judge_overall(verdict: GateVerdict, baseline: Mapping[str, Any]) -> None:
     base, current = verdict.baseline_score, verdict.current_score
     if base is None:
         verdict.notes.append("the baseline has no score yet: the overall score is not judged")
@@ -215,19 +218,26 @@ def _judge_overall(verdict: GateVerdict) -> None:
     if current is None:
         verdict.notes.append("the run scored no mutants: the overall score is not judged")
         return
-    minimum = base - verdict.tolerance
+    reference, label = base, f"baseline {_pct(base)}"
+    baseline_ci95 = baseline["overall"].get("ci95")
+    if baseline_ci95 is not None:
+        # A baseline measured on a sample knows the score only roughly (its point estimate is
+        # as likely too high as too low): compare with the lower end of its interval.
+        reference = float(baseline_ci95[0])
+        label = f"the sampled baseline's lower bound {_pct(reference)}"
+    minimum = reference - verdict.tolerance
     if verdict.ci95 is not None:
         high = verdict.ci95[1]
         if high < minimum - _EPSILON:
             verdict.reasons.append(
                 f"overall score dropped: even the sample's upper bound {high:.1f}% "
-                f"(95% CI {verdict.ci95[0]:.1f}-{high:.1f}) is below baseline {_pct(base)} "
+                f"(95% CI {verdict.ci95[0]:.1f}-{high:.1f}) is below {label} "
                 f"minus tolerance {_points(verdict.tolerance)}"
             )
     elif current < minimum - _EPSILON:
         verdict.reasons.append(
-            f"overall score {_pct(current)} is {base - current:.1f} points below baseline "
-            f"{_pct(base)} (tolerance {_points(verdict.tolerance)})"
+            f"overall score {_pct(current)} is {reference - current:.1f} points below "
+            f"{label} (tolerance {_points(verdict.tolerance)})"
         )
 
 
@@ -273,7 +283,12 @@ def _judge_survivors(
     where = " on changed lines" if rule == "changed-lines" else ""
     message = f"{len(new)} new surviving mutant(s){where} that the baseline does not know"
     if verdict.sampled:
-        verdict.notes.append(message + " (information only: sampled run)")
+        verdict.survivors_info = "sampled run"
+    elif rule == "anywhere" and baseline["overall"].get("ci95") is not None:
+        # The baseline ran a sample: a survivor it does not know may simply not have been drawn.
+        verdict.survivors_info = "the baseline is a sample"
+    if verdict.survivors_info:
+        verdict.notes.append(f"{message} (information only: {verdict.survivors_info})")
     else:
         verdict.reasons.append(message)
 
