@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from mutgate.errors import ConfigError
+from mutgate.outcome import count_statuses
+from mutgate.stats import score_interval
 from mutgate.store import Result, Store
 
 _RUN_FIELDS = ("id", "started_at", "finished_at", "state", "jobs", "wall_s")
@@ -46,12 +48,16 @@ def merge_shards(state_dir: Path, databases: list[Path]) -> tuple[int, int]:
     options.update(shard=None, merged_from=len(shards),
                    executed=sum(i.get("executed", 0) for _, i, _ in shards),
                    reused=sum(i.get("reused", 0) for _, i, _ in shards))
+    everything = [m for _, _, mutants in shards for m in mutants]
+    if first.get("sampled"):
+        # Each shard's interval is of its part of the sample; the merged run's is of the whole.
+        low, high = score_interval(count_statuses(m["status"] for m in everything))
+        options["ci95"] = [round(low, 2), round(high, 2)]
     target = Store.open(state_dir)
     try:
         run_id = target.begin_run(options, max(i["jobs"] for _, i, _ in shards))
         from mutgate.mutant import Mutant
 
-        everything = [m for _, _, mutants in shards for m in mutants]
         target.add_mutants(run_id, [(Mutant.from_dict(m), m["fingerprint"]) for m in everything])
         target.record(run_id, [Result(m["id"], m["status"], m["killed_by"], m["tests_run"],
                                       m["duration_ms"] or 0.0) for m in everything])

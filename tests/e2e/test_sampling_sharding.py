@@ -74,6 +74,9 @@ def runs(tmp_path_factory) -> dict:
     background = [start(full, "run", "-j", "1")]
     background += [start(shard, "run", "-j", "1", "--shard", f"{k}/{SHARDS}")
                    for k, shard in enumerate(shards, 1)]
+    halves = [project_copy(root, f"sample-half{k}") for k in (1, 2)]
+    background += [start(half, "run", "-j", "1", "--sample", "10", "--seed", "a", "--shard",
+                         f"{k}/2") for k, half in enumerate(halves, 1)]
     sampled = project_copy(root, "sampled")
     seen: dict = {"samples": []}
     for seed in ("a", "a", "b"):
@@ -96,6 +99,9 @@ def runs(tmp_path_factory) -> dict:
                             *(str(s / ".mutgate" / "results.sqlite") for s in shards))
     seen["merged"] = results(merged)
     seen["merged.baseline"] = mutgate(merged, "baseline")
+    merged_sample = project_copy(root, "merged-sample")
+    mutgate(merged_sample, "merge", *(str(h / ".mutgate" / "results.sqlite") for h in halves))
+    seen["merged.sample"] = results(merged_sample)
     return seen
 
 
@@ -222,3 +228,12 @@ def test_sampled_baseline_judges_later_runs_by_its_interval(runs):
     assert ("note: 5 new surviving mutant(s) that the baseline does not know (information "
             "only: the baseline is a sample)") in lines
     assert lines[-1] == "gate: passed — score 73.1% vs baseline 80.0% (tolerance 1.0)"
+
+
+def test_merged_sample_shards_equal_the_unsharded_sample(runs):
+    """Sampling then sharding splits one sample; the merge has the whole sample's interval."""
+    _, _, sample = runs["samples"][0]
+    merged = runs["merged.sample"]
+    assert statuses(merged) == statuses(sample)
+    assert merged["run"]["sampled"] is True and merged["run"]["seed"] == "a"
+    assert merged["run"]["ci95"] == sample["run"]["ci95"]
