@@ -39,72 +39,51 @@ READERS = [c for c in COMMANDS if c not in ("run", "merge")]
 #: A warm launcher: imports mutgate's CLI once, then forks one real process per command. The
 #: child runs the console script's entry point (`mutgate.cli.main`) with its own argv, cwd and
 #: stdout/stderr files, and exits with main's code; an escaping exception prints a traceback
-#: (which the checks look for) and exits 99. This keeps ~100 invocations cheap on 2 cores.
+#: (which the checks look for) and exits 99; SIGALRM ends a hang. ~100 invocations stay cheap.
 LAUNCHER = r"""
-import json, os, sys, time, traceback
+import json, os, signal, sys, traceback
 from mutgate.cli import main
 
 for request in sys.stdin:
     job = json.loads(request)
-    out_path, err_path = job["out"], job["err"]
     pid = os.fork()
     if pid == 0:
         code = 99
         try:
+            signal.alarm(job["timeout"])
             os.chdir(job["cwd"])
-            for fd, path, mode in ((0, os.devnull, os.O_RDONLY),
-                                   (1, out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
-                                   (2, err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)):
-                os.dup2(os.open(path, mode, 0o600), fd)
+            for fd, path, mode in ((0, os.devnull, os.O_RDONLY), (1, job["out"], os.O_WRONLY),
+                                   (2, job["err"], os.O_WRONLY)):
+                os.dup2(os.open(path, mode | (os.O_CREAT if fd else 0), 0o600), fd)
             sys.argv = ["mutgate", *job["argv"]]
-            try:
-                main()
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
         except BaseException:
             traceback.print_exc()
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)
-    deadline = time.monotonic() + job["timeout"]
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() > deadline:
-            os.kill(pid, 9)
-            done, status = os.waitpid(pid, 0)
-            break
-        time.sleep(0.005)
-    code = os.waitstatus_to_exitcode(status)
-    print(json.dumps({"code": code}), flush=True)
+    print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
 """
 
 
 class Launcher:
     def __init__(self, workdir: Path):
-        self.workdir = workdir
+        self.workdir, self.count = workdir, 0
         self.proc = subprocess.Popen([sys.executable, "-c", LAUNCHER], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True)
-        self.count = 0
 
     def __call__(self, cwd: Path, argv: list[str]) -> subprocess.CompletedProcess:
         self.count += 1
         out, err = self.workdir / f"{self.count}.out", self.workdir / f"{self.count}.err"
-        request = {"cwd": str(cwd), "argv": argv, "out": str(out), "err": str(err),
-                   "timeout": 300}
+        job = {"cwd": str(cwd), "argv": argv, "out": str(out), "err": str(err), "timeout": 300}
         assert self.proc.stdin and self.proc.stdout
-        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.write(json.dumps(job) + "\n")
         self.proc.stdin.flush()
-        code = json.loads(self.proc.stdout.readline())["code"]
-        return subprocess.CompletedProcess(["mutgate", *argv], code, out.read_text(),
-                                           err.read_text())
-
-    def close(self) -> None:
-        assert self.proc.stdin
-        self.proc.stdin.close()
-        self.proc.wait(timeout=30)
+        code = int(self.proc.stdout.readline())
+        return subprocess.CompletedProcess(argv, code, out.read_text(), err.read_text())
 
 
 _LAUNCHER: list[Launcher] = []
@@ -112,11 +91,12 @@ _LAUNCHER: list[Launcher] = []
 
 @pytest.fixture(scope="module", autouse=True)
 def launcher(tmp_path_factory, fast_pytest_subprocesses):
-    launch = Launcher(tmp_path_factory.mktemp("launcher"))
-    _LAUNCHER.append(launch)
-    yield launch
-    _LAUNCHER.remove(launch)
-    launch.close()
+    _LAUNCHER.append(Launcher(tmp_path_factory.mktemp("launcher")))
+    yield
+    launch = _LAUNCHER.pop()
+    assert launch.proc.stdin
+    launch.proc.stdin.close()
+    launch.proc.wait(timeout=30)
 
 
 def mutgate(project: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -259,28 +239,23 @@ def test_merge_inputs_that_are_missing_or_not_databases(project, tmp_path):
 
 
 @pytest.mark.parametrize("text,fragment", [
-    ("[tool.mutgate\npaths = ", "malformed TOML"),
-    ("[tool.mutgate]\ntimeout_factor = nan\n", "finite"),
-    ("[tool.mutgate]\ntolerance = inf\n", "finite"),
-    ("[tool.mutgate]\npaths = ['../elsewhere']\n", "outside the project"),
-    ("[tool.mutgate]\njobs = 'two'\n", "jobs"),
-    ("[tool]\nmutgate = 3\n", "must be a table"),
-], ids=["malformed", "nan", "inf", "outside", "type", "not-a-table"])
+    (b"[tool.mutgate\npaths = ", "malformed TOML"),
+    (b"\xff\xfe[tool.mutgate]\n", "malformed TOML"),
+    (b"[tool.mutgate]\ntimeout_factor = nan\n", "finite"),
+    (b"[tool.mutgate]\ntolerance = inf\n", "finite"),
+    (b"[tool.mutgate]\npaths = ['../elsewhere']\n", "outside the project"),
+    (b"[tool.mutgate]\njobs = 'two'\n", "jobs"),
+    (b"[tool]\nmutgate = 3\n", "must be a table"),
+], ids=["malformed", "not-utf8", "nan", "inf", "outside", "type", "not-a-table"])
 def test_bad_pyproject(project, text, fragment, hash_tree):
     (project.parent / "elsewhere").mkdir(exist_ok=True)
-    (project / "pyproject.toml").write_text(text, encoding="utf-8")
+    (project / "pyproject.toml").write_bytes(text)
     before = hash_tree(project)
     for command, done in every_command(project).items():
         assert error_line(done, 2, fragment), command
     assert hash_tree(project) == before
     assert not (project / "mutgate-baseline.json").exists()
     assert not (project / "report.md").exists()
-
-
-def test_pyproject_that_is_not_utf8(project):
-    (project / "pyproject.toml").write_bytes(b"\xff\xfe[tool.mutgate]\n")
-    for command, done in every_command(project, ["results", "gate", "run"]).items():
-        assert error_line(done, 2, "pyproject.toml", "malformed TOML"), command
 
 
 def test_bad_mutgate_table(tmp_path, hash_tree):
@@ -420,3 +395,23 @@ def test_outputs_that_cannot_be_written(project, tmp_path, hash_tree):
     assert a_file.read_text() == "keep me\n"
     assert not (tmp_path / "no").exists()
     assert hash_tree(project) == before
+
+
+def test_reports_escape_html_from_sources_and_test_ids(project, tmp_path):
+    """htmlish's sources and test ids are full of markup; every report shows it as text."""
+    out = tmp_path / "out"
+    done = mutgate(project, "report", "--html", str(out / "html"), "--markdown",
+                   str(out / "summary.md"), "--junit", str(out / "junit.xml"))
+    assert done.returncode == 0, done.stderr
+    texts = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8")
+             for p in out.rglob("*") if p.is_file()}
+    assert {"summary.md", "junit.xml", "html/index.html"} <= texts.keys()
+    raw = ("<script>alert", "<SCRIPT src=x>", "<b>hi</b>", '"</script>" in', '"<b>" +')
+    for name, text in texts.items():
+        for needle in raw:
+            assert needle.lower() not in text.lower(), f"{name} holds raw {needle!r}"
+    pages = "".join(t for n, t in texts.items() if n.startswith("html/"))
+    # the dangerous text is there, escaped: in the source view and in the test ids
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)" in pages
+    assert "&lt;SCRIPT src=x&gt;" in pages
+    assert "&lt;/script&gt;" in texts["summary.md"] and "&lt;/script&gt;" in texts["junit.xml"]
