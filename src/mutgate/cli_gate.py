@@ -113,11 +113,13 @@ def _github_output(results: dict[str, Any], verdict: Any, baseline_score: float 
     from mutgate.gate import summary_line
     from mutgate.report.markdown import escape_markdown, to_markdown
 
+    # Survivors that do not decide (a sampled run or baseline) are warnings, not errors.
+    level = "warning" if verdict.survivors_info else "error"
     for m in verdict.new_survivors:
         tests = ", ".join(m.get("covered_by", [])[:3]) or "no test"
         message = (f"Surviving mutant ({m['operator']}): {m['original']} -> {m['replacement']}"
                    f" — covered by {tests}, none failed")
-        click.echo(f"::error file={_workflow_property(m['file'])},line={m['line']},"
+        click.echo(f"::{level} file={_workflow_property(m['file'])},line={m['line']},"
                    f"title=mutgate::{_workflow_data(message)}")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:

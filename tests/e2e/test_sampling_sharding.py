@@ -22,16 +22,16 @@ FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "gate_repo"
 SHARDS = 3
 
 
-def hermetic_env() -> dict[str, str]:
+def hermetic_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("GITHUB_", "COVERAGE_", "MUTGATE_"))}
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    return env
+    return {**env, **extra}
 
 
-def start(project: Path, *args: str) -> subprocess.Popen:
+def start(project: Path, *args: str, **env: str) -> subprocess.Popen:
     return subprocess.Popen(["mutgate", "-C", str(project), *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=hermetic_env())
+                            stderr=subprocess.PIPE, text=True, env=hermetic_env(**env))
 
 
 def finish(process: subprocess.Popen, check: bool = True) -> subprocess.CompletedProcess:
@@ -45,8 +45,9 @@ def finish(process: subprocess.Popen, check: bool = True) -> subprocess.Complete
     return done
 
 
-def mutgate(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return finish(start(project, *args), check)
+def mutgate(project: Path, *args: str, check: bool = True, **env: str
+            ) -> subprocess.CompletedProcess:
+    return finish(start(project, *args, **env), check)
 
 
 def results(project: Path) -> dict:
@@ -87,7 +88,7 @@ def runs(tmp_path_factory) -> dict:
     seen["sampled.gate"] = mutgate(sampled, "gate", check=False)  # seed b vs seed a
     seen["sampled.ratchet"] = mutgate(sampled, "baseline", check=False)
     mutgate(sampled, "run", "-j", "1")  # every mutant, against the sampled baseline
-    seen["sampled.full_gate"] = mutgate(sampled, "gate", check=False)
+    seen["sampled.full_gate"] = mutgate(sampled, "gate", check=False, GITHUB_ACTIONS="true")
     for process in background:
         finish(process)
     seen["full"] = results(full)
@@ -223,7 +224,10 @@ def test_sampled_baseline_judges_later_runs_by_its_interval(runs):
     # the sample never drew are not "new": they are shown, and do not fail the gate.
     full = runs["sampled.full_gate"]
     assert full.returncode == 0, full.stdout + full.stderr
-    lines = full.stdout.splitlines()
+    lines = [line for line in full.stdout.splitlines() if not line.startswith("::")]
+    annotations = [line.split(" ", 1)[0] for line in full.stdout.splitlines()
+                   if line.startswith("::")]
+    assert annotations == ["::warning"] * 5  # under GitHub Actions: warnings, not errors
     assert "new surviving mutants (5, information only: the baseline is a sample):" in lines
     assert ("note: 5 new surviving mutant(s) that the baseline does not know (information "
             "only: the baseline is a sample)") in lines
