@@ -3,17 +3,21 @@
 `execute_on_dask` is what `pool.execute` calls with ``backend="dask"``. Without a scheduler
 address it starts a private `LocalCluster` on loopback (``jobs`` single-threaded worker
 processes) and shuts it down at the end. With an address it uses every worker of that cluster,
-after these checks, each of which fails as a one-line `ConfigError` naming the worker:
+after these checks (a failed one is a one-line `ConfigError` naming the worker):
 
 1. one mutgate run at a time per cluster (a distributed `Lock` named ``mutgate-run``);
-2. every worker is single-threaded (``dask worker --nthreads 1``): a worker process keeps one
-   warm test session and forks it per mutant, so two tasks must never share a process;
-3. a worker process that served an earlier run still holds that run's state (`pool._WORKER`:
-   imported project modules, cached sources) and is restarted through its nanny, so every run
-   starts on fresh processes; a task that still reaches a process of another run fails the run;
-4. a probe on every worker (``client.run``) checks that mutgate imports under the same Python
+2. every worker is single-threaded (``dask worker --nthreads 1``): two tasks at once would
+   share one warm test session;
+3. a probe on every worker (``client.run``) checks that mutgate imports under the same Python
    minor version, that the project root exists at the same path and that the files the run
    depends on (mutated sources, test files, conftest and config files) hash the same as here.
+
+Fresh state per run, without restarting workers: a dask worker process never imports the
+project. The first batch of a run forks it into a session process that plays a loky worker's
+part (`pool._init_worker` with the run's key, then `pool.run_batch` per batch, its warm session
+kept in its own `pool._WORKER`); the next run's first batch replaces it, and the end of the run
+stops it. It is single-threaded (safe to fork per mutant, tests run on the main thread), dies
+with the worker and holds none of the worker's sockets.
 
 Each batch is one dask task. A worker that dies mid-batch loses nothing: the scheduler re-runs
 the task on another worker (up to ``distributed.scheduler.allowed-failures`` times), and joblib
@@ -25,10 +29,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from concurrent.futures import CancelledError
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Any
 
 from mutgate.errors import ConfigError, MutgateError
@@ -39,7 +47,6 @@ from mutgate.execution.warm import Job
 LOCK_NAME = "mutgate-run"
 CONNECT_TIMEOUT_S = 15.0
 WORKERS_TIMEOUT_S = 60.0
-RESTART_TIMEOUT_S = 120.0
 CONFIG_FILES = ("pyproject.toml", "setup.cfg", "pytest.ini", "tox.ini", "conftest.py")
 
 
@@ -47,11 +54,24 @@ class WorkerMismatch(RuntimeError):
     """A task reached a worker process that cannot serve this run."""
 
 
-def run_batch_on_worker(ctx: RunContext, batch: list[Job]) -> BatchOutcome:
-    """The dask task: claim this worker process for the run, then `pool.run_batch`.
+@dataclass
+class SessionProcess:
+    """A dask worker's session process for one run: forked from the worker, fed over a pipe."""
 
-    On loky, `pool._init_worker` runs once per fresh worker process; dask has no initializer,
-    so the first task of the run on a process plays that part.
+    key: str
+    pid: int
+    conn: Connection
+
+
+_SESSION: dict[str, SessionProcess] = {}  # in a dask worker process: its session, if any
+
+
+def run_batch_on_worker(ctx: RunContext, batch: list[Job]) -> BatchOutcome:
+    """The dask task: `pool.run_batch` in this worker's session process for the run.
+
+    The dask worker process itself never imports the project: the first batch of a run forks
+    it into a session process (with the run's key, as loky's `pool._init_worker` does), which
+    keeps the warm session for the rest of the run; a batch of another run replaces it.
     """
     from distributed import get_worker
 
@@ -59,13 +79,77 @@ def run_batch_on_worker(ctx: RunContext, batch: list[Job]) -> BatchOutcome:
     if worker.state.nthreads != 1:
         raise WorkerMismatch(f"dask worker {worker.address} runs {worker.state.nthreads} "
                              "threads; mutgate needs workers started with --nthreads 1")
-    owner = pool._WORKER.get("key")
-    if owner is None and not pool._WORKER:
-        pool._init_worker(ctx.key)
-    elif owner != ctx.key:
-        raise WorkerMismatch(f"dask worker {worker.address}: worker process already serves "
-                             "another run (is another mutgate run using this cluster?)")
-    return pool.run_batch(ctx, batch)
+    session = _SESSION.get("current")
+    if session is None or session.key != ctx.key:
+        stop_session()
+        session = _SESSION["current"] = _fork_session(ctx.key)
+    try:
+        session.conn.send((ctx, batch))
+        return session.conn.recv()
+    except (EOFError, OSError):
+        status = stop_session()
+        raise WorkerMismatch(f"dask worker {worker.address}: its test session process died "
+                             f"({status}) running mutants of {batch[0].mutant.file}") from None
+
+
+def stop_session(key: str | None = None) -> str:
+    """End this worker's session process (only if it serves `key`, when given)."""
+    session = _SESSION.get("current")
+    if session is None or (key is not None and session.key != key):
+        return "none"
+    del _SESSION["current"]
+    session.conn.close()
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(session.pid, signal.SIGKILL)
+    try:
+        _, status = os.waitpid(session.pid, 0)
+    except ChildProcessError:
+        return "gone"
+    if os.WIFSIGNALED(status):
+        return f"signal {os.WTERMSIG(status)}"
+    return f"exit code {os.WEXITSTATUS(status)}"
+
+
+def _fork_session(key: str) -> SessionProcess:
+    parent, child = multiprocessing.Pipe()
+    worker_pid = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the session process: never returns
+        status = 1
+        try:
+            parent.close()
+            _detach_from_worker(worker_pid, keep={child.fileno()})
+            pool._init_worker(key)
+            while True:
+                try:
+                    ctx, batch = child.recv()
+                except EOFError:  # the worker stopped the session, or died
+                    break
+                child.send(pool.run_batch(ctx, batch))
+            status = 0
+        finally:
+            os._exit(status)
+    child.close()
+    return SessionProcess(key, pid, parent)
+
+
+def _detach_from_worker(worker_pid: int, keep: set[int]) -> None:
+    """Die with the worker, and hold none of its sockets: the scheduler must see it go."""
+    from mutgate.execution.warm import die_with_parent
+
+    die_with_parent()
+    if os.getppid() != worker_pid:
+        os._exit(0)
+    signal.set_wakeup_fd(-1)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in [int(name) for name in os.listdir("/proc/self/fd")]:
+        if fd > 2 and fd != devnull and fd not in keep:
+            with contextlib.suppress(OSError):
+                os.fstat(fd)
+                os.dup2(devnull, fd, inheritable=False)
+    os.close(devnull)
 
 
 # The probe runs on workers before mutgate is known to be importable there, so it is defined
@@ -73,9 +157,7 @@ def run_batch_on_worker(ctx: RunContext, batch: list[Job]) -> BatchOutcome:
 _PROBE_SOURCE = '''
 def probe(root, digests):
     import hashlib, os, sys
-    pool = sys.modules.get("mutgate.execution.pool")
     report = {"python": "%d.%d" % sys.version_info[:2], "mutgate": None, "error": None,
-              "dirty": bool(pool is not None and getattr(pool, "_WORKER", None)),
               "root": os.path.isdir(root), "bad": []}
     try:
         import mutgate
@@ -166,7 +248,7 @@ def execute_on_dask(ctx: RunContext, batches: list[list[Job]], jobs: int,
     try:
         if cluster is None:
             lock = _lock(distributed, client, scheduler)
-        _prepare_workers(client, ctx, restart=cluster is None)
+        _prepare_workers(client, ctx)
         batches = split_batches(batches, len(client.nthreads()))
         with parallel_config(backend=_dask_backend(client)):
             parallel = Parallel(n_jobs=-1, return_as="generator_unordered", batch_size=1,
@@ -185,9 +267,12 @@ def execute_on_dask(ctx: RunContext, batches: list[list[Job]], jobs: int,
                     f"lost the dask scheduler {scheduler or '(local)'} ({type(exc).__name__}); "
                     "finished results are kept — `mutgate run` again to resume") from None
     finally:
-        if lock is not None and client.status == "running":
-            with contextlib.suppress(Exception):  # a lost scheduler took the lease with it
-                lock.release()
+        if client.status == "running":  # else a lost scheduler took the lease with it
+            with contextlib.suppress(Exception):
+                client.run(stop_session, ctx.key)  # the sessions' memory goes back now
+            with contextlib.suppress(Exception):
+                if lock is not None:
+                    lock.release()
         client.close()
         if cluster is not None:
             cluster.close()
@@ -241,36 +326,15 @@ def _lock(distributed: Any, client: Any, scheduler: str | None) -> Any:
     return lock
 
 
-def _prepare_workers(client: Any, ctx: RunContext, restart: bool) -> None:
-    """Refuse multi-threaded or unfit workers; restart processes left over from other runs."""
+def _prepare_workers(client: Any, ctx: RunContext) -> None:
+    """Refuse multi-threaded workers and workers that cannot see or import the project."""
     for address, threads in sorted(client.nthreads().items()):
         if threads != 1:
             raise ConfigError(f"dask worker {address} runs {threads} threads; mutgate needs "
                               "single-threaded workers: dask worker --nthreads 1 ...")
-    probe = _probe_function()
-    digests = project_digests(ctx)
-    reports = _check(client.run(probe, ctx.root, digests), ctx.root)
-    dirty = sorted(address for address, report in reports.items() if report["dirty"])
-    if not dirty:
-        return
-    if not restart:
-        raise ConfigError(f"dask worker {dirty[0]} still holds an earlier run's test session")
-    try:
-        client.restart_workers(dirty, timeout=RESTART_TIMEOUT_S)
-    except ValueError as exc:  # a worker without a nanny cannot be restarted
-        raise ConfigError(f"{exc}; it holds an earlier run's test session: restart it, or "
-                          "start workers with a nanny (the default)") from None
-    except Exception as exc:
-        raise ConfigError(f"could not restart the dask workers {', '.join(dirty)} left over "
-                          f"from an earlier run: {type(exc).__name__}: {exc}") from None
-    client.wait_for_workers(len(reports), timeout=RESTART_TIMEOUT_S)
-    _prepare_workers(client, ctx, restart=False)
-
-
-def _check(reports: dict[str, dict[str, Any]], root: str) -> dict[str, dict[str, Any]]:
+    reports = client.run(_probe_function(), ctx.root, project_digests(ctx))
     problems = [problem for address, report in sorted(reports.items())
-                if (problem := worker_problem(address, report, root))]
+                if (problem := worker_problem(address, report, ctx.root))]
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ConfigError(problems[0] + more)
-    return reports
