@@ -104,12 +104,35 @@ def gate(ctx: click.Context, baseline_file: str | None, tolerance: float | None,
     click.echo(render_verdict(verdict, results), nl=False)  # it ends with a newline
     if os.environ.get("GITHUB_ACTIONS") == "true":
         # A --diff run's score covers the changed code only: not comparable with the baseline.
-        _github_output(results, verdict, None if partial else data["overall"]["score"])
+        _github_output(results, verdict, None if partial else data["overall"]["score"],
+                       _repo_prefix(config.root))
     if not verdict.passed:
         _exit_gate_failed()
 
 
-def _github_output(results: dict[str, Any], verdict: Any, baseline_score: float | None) -> None:
+def _repo_prefix(root: Path) -> str:
+    """The project's directory inside the checked-out repository (``""`` at its top, else
+    ``"svc/"``): annotations name files from the repository's root, mutgate from the project's.
+    """
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if workspace:
+        try:
+            rel = root.resolve().relative_to(Path(workspace).resolve()).as_posix()
+        except ValueError:
+            rel = "."
+        return "" if rel == "." else rel + "/"
+    import subprocess
+
+    try:
+        found = subprocess.run(["git", "rev-parse", "--show-prefix"], cwd=root, text=True,
+                               capture_output=True, check=False)
+    except OSError:
+        return ""
+    return found.stdout.strip() if found.returncode == 0 else ""
+
+
+def _github_output(results: dict[str, Any], verdict: Any, baseline_score: float | None,
+                   prefix: str = "") -> None:
     from mutgate.gate import summary_line
     from mutgate.report.markdown import escape_markdown, to_markdown
 
@@ -119,7 +142,7 @@ def _github_output(results: dict[str, Any], verdict: Any, baseline_score: float 
         tests = ", ".join(m.get("covered_by", [])[:3]) or "no test"
         message = (f"Surviving mutant ({m['operator']}): {m['original']} -> {m['replacement']}"
                    f" — covered by {tests}, none failed")
-        click.echo(f"::{level} file={_workflow_property(m['file'])},line={m['line']},"
+        click.echo(f"::{level} file={_workflow_property(prefix + m['file'])},line={m['line']},"
                    f"title=mutgate::{_workflow_data(message)}")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:

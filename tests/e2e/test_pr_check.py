@@ -292,3 +292,25 @@ def test_ci_doc_pr_jobs_work_on_a_pull_request(base):
         for line in lines[2:]:
             ok(sh(repo, "bash", "-c", line, **env))
     assert summary.read_text().count("### mutgate: mutation score **25.0%**") == 2
+
+
+def test_annotations_name_files_from_the_repository_root(base, tmp_path):
+    """A project in a subdirectory of its repository (a monorepo): GitHub wants repo paths."""
+    mono = tmp_path / "mono"
+    project = mono / "services" / "shop"
+    shutil.copytree(FIXTURE, project, ignore=shutil.ignore_patterns(
+        ".mutgate", "__pycache__", ".pytest_cache", ".coverage*"))
+    shutil.copytree(FIXTURE / "_steps" / "C", project, dirs_exist_ok=True)
+    shutil.copy(base["repo"] / "mutgate-baseline.json", project)  # same project, same settings
+    (mono / "README.md").write_text("other services live here\n")
+    ok(sh(mono, "git", "init", "-q", "-b", "main"))
+    commit(mono, "monorepo")
+    shutil.copytree(FIXTURE / "_steps" / "pr_survivor", project, dirs_exist_ok=True)
+    commit(mono, "with_tax rejects high rates")
+    ok(sh(project, "mutgate", "run", "-j", "2", "--diff", "HEAD~1"))
+    for cwd, env in ((project, {}), (mono, {"GITHUB_WORKSPACE": str(mono)})):
+        gate = sh(cwd, "mutgate", "-C", str(project), "gate", GITHUB_ACTIONS="true", **env)
+        assert gate.returncode == 1, gate.stdout + gate.stderr
+        files = {line.split(",")[0] for line in gate.stdout.splitlines()
+                 if line.startswith("::")}
+        assert files == {f"::error file=services/shop/{PRICING}"}
