@@ -336,7 +336,8 @@ def update_baseline(
     """The ratchet: the new baseline data and one line saying what changed.
 
     A score that stays or rises is accepted. A lower score raises ``BaselineDecrease`` (exit 1)
-    unless ``allow_decrease``. A run that scored nothing counts as lower than any score.
+    unless ``allow_decrease``; a sampled run whose interval still holds the old score keeps the
+    old score instead. A run that scored nothing counts as lower than any score.
     """
     if old is not None and old.get("project") != project:
         raise ConfigError(f"the baseline is of project {old.get('project')!r}, not {project!r}")
@@ -350,8 +351,15 @@ def update_baseline(
     settings_note = ""
     if (old["operators"], old["settings"]) != (new["operators"], new["settings"]):
         settings_note = " (measured with different operators or settings)"
-    if _lower(after, before):
-        ci95 = new["overall"]["ci95"]
+    ci95 = new["overall"]["ci95"]
+    if _lower(after, before) and ci95 and before is not None and ci95[1] >= before \
+            and not allow_decrease:
+        # A sample scoring lower is no evidence of a drop while its interval holds the old
+        # score: keep the old score, take the sample's survivors.
+        new["overall"] = dict(old["overall"])
+        verb = (f"kept at {_pct(before)} (the sample's {_pct(after)} has a 95% interval "
+                f"[{ci95[0]:.2f}%, {ci95[1]:.2f}%] that contains it)")
+    elif _lower(after, before):
         sample_note = (f"; the sample's 95% interval is [{ci95[0]:.2f}%, {ci95[1]:.2f}%]"
                        if ci95 else "")
         if not allow_decrease:

@@ -31,7 +31,7 @@ RESUME_HINT = "interrupted; finished results are kept — run `mutgate run` agai
 def main() -> None:
     threading.excepthook = _quiet_thread_error
     try:
-        cli.main(standalone_mode=False, prog_name="mutgate")
+        code = cli.main(standalone_mode=False, prog_name="mutgate")
     except click.exceptions.Abort:
         _fail(RESUME_HINT, EXIT_INTERRUPTED)
     except click.ClickException as exc:
@@ -45,7 +45,7 @@ def main() -> None:
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc} (set MUTGATE_DEBUG=1 for details)",
               EXIT_INTERNAL)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _quiet_thread_error(args: threading.ExceptHookArgs) -> None:

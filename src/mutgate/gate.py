@@ -27,6 +27,7 @@ SURVIVOR_RULES = ("anywhere", "changed-lines", "off")
 _EPSILON = 1e-9
 _CHANGE_WIDTH = 60
 _TESTS_SHOWN = 3
+ASSERTION_FREE_SHOWN = 20
 
 
 @dataclass
@@ -184,9 +185,12 @@ def render_verdict(verdict: GateVerdict, results: Mapping[str, Any]) -> str:
         lines.extend(_survivor_table(verdict.new_survivors))
         lines.append("")
     if verdict.assertion_free_tests:
-        lines.append(f"tests that ran with mutants in place and killed none "
-                     f"({len(verdict.assertion_free_tests)}):")
-        lines.extend(_tests_table(verdict.assertion_free_tests))
+        tests = verdict.assertion_free_tests
+        lines.append(f"tests that ran with mutants in place and killed none ({len(tests)}"
+                     + (f", the {ASSERTION_FREE_SHOWN} with most survivors" if
+                        len(tests) > ASSERTION_FREE_SHOWN else "") + "):")
+        worst = sorted(tests, key=lambda t: -t.get("survived", 0))[:ASSERTION_FREE_SHOWN]
+        lines.extend(_tests_table(sorted(worst, key=lambda t: t["test"])))
         lines.append("")
     lines.extend(f"note: {note}" for note in verdict.notes)
     lines.extend(f"- {reason}" for reason in verdict.reasons)

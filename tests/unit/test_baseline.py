@@ -553,9 +553,18 @@ def test_sampled_run_updates_only_what_it_measured() -> None:
 
 def test_sampled_decrease_names_the_interval() -> None:
     old = make_baseline(run_with_score(9, 1), PROJECT)
-    sample = run_with_score(8, 2, sampled=True, ci95=[49.0, 94.3])
-    with pytest.raises(BaselineDecrease, match=r"95% interval is \[49.00%, 94.30%\]"):
+    sample = run_with_score(8, 2, sampled=True, ci95=[49.0, 85.0])
+    with pytest.raises(BaselineDecrease, match=r"95% interval is \[49.00%, 85.00%\]"):
         update_baseline(old, sample, PROJECT, allow_decrease=False)
+
+
+def test_sampled_lower_score_within_its_interval_keeps_the_old_score() -> None:
+    old = make_baseline(run_with_score(9, 1), PROJECT)
+    sample = run_with_score(8, 2, sampled=True, ci95=[49.0, 94.3])
+    data, message = update_baseline(old, sample, PROJECT, allow_decrease=False)
+    assert data["overall"] == old["overall"]
+    assert message.startswith("baseline score kept at 90.00% (the sample's 80.00% has a 95% "
+                              "interval [49.00%, 94.30%] that contains it)")
 
 
 def test_updated_baseline_renders_identically_to_a_fresh_one() -> None:
