@@ -119,7 +119,10 @@ def _read_table(pyproject: Path) -> dict[str, Any]:
         raise ConfigError(f"{pyproject}: malformed TOML: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"{pyproject}: cannot read: {exc.strerror}") from None
-    table = data.get("tool", {}).get("mutgate", {})
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{pyproject}: [tool] must be a table")
+    table = tool.get("mutgate", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{pyproject}: [tool.mutgate] must be a table")
     return table
@@ -202,7 +205,8 @@ def project_name(root: Path) -> str:
     """The project's name from `[project] name`, else its directory's name."""
     try:
         data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-        name = data.get("project", {}).get("name")
+        project = data.get("project", {})
+        name = project.get("name") if isinstance(project, dict) else None
     except (OSError, ValueError):
         name = None
     return name if isinstance(name, str) and name else root.resolve().name
