@@ -32,6 +32,7 @@ _SCRIPT = Path(sys.executable).with_name("mutgate")
 MUTGATE = str(_SCRIPT) if _SCRIPT.exists() else "mutgate"
 MARK = "MUTGATE_TEST_MARK"
 RESUME_HINT = "run `mutgate run` again to resume"
+PYPROJECT = '[tool.pytest.ini_options]\npythonpath = ["src"]\ntestpaths = ["tests"]\n'
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -344,9 +345,24 @@ def test_a_crashing_mutant_leaves_no_core_file(tmp_path, hash_tree):
     assert hash_tree(project) == before, "files appeared in the project"
 
 
+@pytest.mark.xfail(strict=True, reason="BUG: --isolation subprocess ignores memory_limit_mb "
+                   "(only forked children get RLIMIT_AS): an unbounded allocation runs free")
+def test_memory_limit_holds_in_subprocess_isolation(tmp_path, make_project):
+    """The `-` → `+` mutant allocates 600 MB once; the limit is 64 MB above the test process."""
+    project = make_project(tmp_path / "greedy", {
+        "pyproject.toml": PYPROJECT + '[tool.mutgate]\nmemory_limit_mb = 64\n',
+        "src/pkg/__init__.py": "",
+        "src/pkg/core.py": "def spare(total, used):\n    return len(bytearray(total - used)) > 0\n",
+        "tests/test_core.py": "from pkg.core import spare\n\ndef test_spare():\n"
+                              "    assert spare(300_000_000, 299_999_995)\n"})
+    done = mutgate(project, "run", "--isolation", "subprocess", "--operators",
+                  "operator.arith")
+    assert done.returncode == 0, done.stderr
+    assert [m["status"] for m in latest_mutants(project)] == ["killed"]
+
+
 # -- flaky and stateful tests -------------------------------------------------------------------
 
-PYPROJECT = '[tool.pytest.ini_options]\npythonpath = ["src"]\ntestpaths = ["tests"]\n'
 FLAKY_SOURCE = """
     def loose(n):
         total = n + 1
