@@ -26,6 +26,7 @@ holds one future per batch, so each batch's results are yielded exactly once.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
@@ -280,16 +281,31 @@ def execute_on_dask(ctx: RunContext, batches: list[list[Job]], jobs: int,
 
 
 def _dask_backend(client: Any) -> Any:
-    """joblib's dask backend, except that one worker is still a cluster.
+    """joblib's dask backend (joblib 1.6), with two fixes.
 
-    joblib runs ``n_jobs == 1`` sequentially in the calling process, and the dask backend's
-    ``n_jobs`` is the cluster's thread count: a one-worker cluster would run nothing on it.
+    - joblib runs ``n_jobs == 1`` sequentially in the calling process, and the dask backend's
+      ``n_jobs`` is the cluster's thread count: a one-worker cluster would run nothing on it.
+    - Its result loop only calls joblib back on success. With ``generator_unordered``, a task
+      that dask gave up on (``KilledWorker``) would leave the run waiting forever.
     """
     from joblib._dask import DaskDistributedBackend
 
     class ClusterBackend(DaskDistributedBackend):
         def effective_n_jobs(self, n_jobs: int) -> int:
             return max(2, super().effective_n_jobs(n_jobs))
+
+        async def _collect(self) -> None:
+            while self._continue:
+                async for future, result in self.waiting_futures:
+                    done = self._results.pop(future)
+                    callback = self._callbacks.pop(future)
+                    if future.status == "error":
+                        done.set_exception(result[1])
+                        callback(result[1])  # joblib raises an exception it is handed
+                    else:
+                        done.set_result(result)
+                        callback(result)
+                await asyncio.sleep(0.01)
 
     return ClusterBackend(client=client, wait_for_workers_timeout=WORKERS_TIMEOUT_S)
 
