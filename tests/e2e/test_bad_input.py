@@ -38,8 +38,9 @@ READERS = [c for c in COMMANDS if c not in ("run", "merge")]
 
 #: A warm launcher: imports mutgate's CLI once, then forks one real process per command. The
 #: child runs the console script's entry point (`mutgate.cli.main`) with its own argv, cwd and
-#: stdout/stderr files, and exits with main's code; an escaping exception prints a traceback
-#: (which the checks look for) and exits 99; SIGALRM ends a hang. ~100 invocations stay cheap.
+#: stdout/stderr files, and exits through main's SystemExit; anything else escaping prints a
+#: traceback (which the checks look for) and exits 99; SIGALRM ends a hang. ~100 invocations
+#: stay cheap.
 LAUNCHER = r"""
 import json, os, signal, sys, traceback
 from mutgate.cli import main
@@ -47,8 +48,7 @@ from mutgate.cli import main
 for request in sys.stdin:
     job = json.loads(request)
     pid = os.fork()
-    if pid == 0:
-        code = 99
+    if pid == 0:  # main's SystemExit ends the child like the console script: atexit and all
         try:
             signal.alarm(job["timeout"])
             os.chdir(job["cwd"])
@@ -57,14 +57,12 @@ for request in sys.stdin:
                 os.dup2(os.open(path, mode | (os.O_CREAT if fd else 0), 0o600), fd)
             sys.argv = ["mutgate", *job["argv"]]
             main()
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        except SystemExit:
+            raise
         except BaseException:
             traceback.print_exc()
-        finally:
-            sys.stdout.flush()
             sys.stderr.flush()
-            os._exit(code)
+            os._exit(99)
     print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
 """
 
