@@ -19,6 +19,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -99,12 +100,16 @@ SLOW_PROJECT = {
 
 
 class Cluster:
-    """A dask scheduler and workers on 127.0.0.1, as process groups we can always kill."""
+    """A dask scheduler and two workers on 127.0.0.1, as process groups we can always kill."""
 
     def __init__(self, workdir: Path):
         self.workdir = workdir
         self.procs: dict[str, subprocess.Popen] = {}
-        file = workdir / "scheduler.json"
+        self.client: distributed.Client | None = None
+        self.address = ""
+
+    def start(self) -> None:
+        file = self.workdir / "scheduler.json"
         self._spawn("scheduler", ["dask", "scheduler", "--host", "127.0.0.1", "--port", "0",
                                   "--no-dashboard", "--scheduler-file", str(file)])
         deadline = time.monotonic() + 30
@@ -112,8 +117,11 @@ class Cluster:
             assert time.monotonic() < deadline, "the dask scheduler did not start"
             time.sleep(0.1)
         time.sleep(0.1)
-        self.address: str = json.loads(file.read_text())["address"]
+        self.address = json.loads(file.read_text())["address"]
         self.client = distributed.Client(self.address, timeout=30)
+        for name in ("w1", "w2"):
+            self.add_worker(name, wait=False)
+        self.wait_for("w1", "w2")
 
     def _spawn(self, name: str, command: list[str]) -> None:
         log = open(self.workdir / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
@@ -156,8 +164,9 @@ class Cluster:
             self.wait(lambda names: name not in names, f"worker {name} did not leave")
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.client.close(timeout=5)
+        if self.client is not None:
+            with contextlib.suppress(Exception):
+                self.client.close(timeout=5)
         for name in list(self.procs):
             proc = self.procs.pop(name)
             with contextlib.suppress(ProcessLookupError):
@@ -169,9 +178,7 @@ class Cluster:
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     started = Cluster(tmp_path_factory.mktemp("dask"))
     try:
-        for name in ("w1", "w2"):
-            started.add_worker(name, wait=False)
-        started.wait_for("w1", "w2")
+        started.start()
         yield started
     finally:
         started.close()
@@ -193,8 +200,9 @@ def statuses(project: Path) -> dict[str, str]:
 
 def run_both(tmp_path: Path, source: Path, address: str) -> tuple[dict, dict]:
     local, remote = tmp_path / "local", tmp_path / "remote"
-    shutil.copytree(source, local)
-    shutil.copytree(source, remote)
+    state = shutil.ignore_patterns(".mutgate", "__pycache__", ".benchmarks")
+    shutil.copytree(source, local, ignore=state)
+    shutil.copytree(source, remote, ignore=state)
     done = mutgate(local, "run", "-j", "2")
     assert done.returncode == 0, done.stderr
     done = mutgate(remote, "run", "--backend", "dask", "--scheduler", address)
@@ -203,8 +211,6 @@ def run_both(tmp_path: Path, source: Path, address: str) -> tuple[dict, dict]:
 
 
 def write_project(root: Path, files: dict[str, str]) -> Path:
-    import textwrap
-
     for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")

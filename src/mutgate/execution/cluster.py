@@ -13,11 +13,11 @@ after these checks (a failed one is a one-line `ConfigError` naming the worker):
    depends on (mutated sources, test files, conftest and config files) hash the same as here.
 
 Fresh state per run, without restarting workers: a dask worker process never imports the
-project. The first batch of a run forks it into a session process that plays a loky worker's
-part (`pool._init_worker` with the run's key, then `pool.run_batch` per batch, its warm session
-kept in its own `pool._WORKER`); the next run's first batch replaces it, and the end of the run
-stops it. It is single-threaded (safe to fork per mutant, tests run on the main thread), dies
-with the worker and holds none of the worker's sockets.
+project. The first batch of a run on a worker starts a session process, a fresh interpreter
+that plays a loky worker's part (`pool._init_worker` with the run's key, then `pool.run_batch`
+per batch, its warm session in its own `pool._WORKER`); the next run's first batch replaces
+it, and the end of the run stops it. It is single-threaded (safe to fork per mutant, tests run
+on the main thread) and dies with its worker.
 
 Each batch is one dask task. A worker that dies mid-batch loses nothing: the scheduler re-runs
 the task on another worker (up to ``distributed.scheduler.allowed-failures`` times), and joblib
@@ -30,9 +30,9 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import multiprocessing
 import os
-import signal
+import socket
+import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent.futures import CancelledError
@@ -57,10 +57,10 @@ class WorkerMismatch(RuntimeError):
 
 @dataclass
 class SessionProcess:
-    """A dask worker's session process for one run: forked from the worker, fed over a pipe."""
+    """A dask worker's session process for one run, fed batches over a socket pair."""
 
     key: str
-    pid: int
+    process: subprocess.Popen
     conn: Connection
 
 
@@ -70,9 +70,10 @@ _SESSION: dict[str, SessionProcess] = {}  # in a dask worker process: its sessio
 def run_batch_on_worker(ctx: RunContext, batch: list[Job]) -> BatchOutcome:
     """The dask task: `pool.run_batch` in this worker's session process for the run.
 
-    The dask worker process itself never imports the project: the first batch of a run forks
-    it into a session process (with the run's key, as loky's `pool._init_worker` does), which
-    keeps the warm session for the rest of the run; a batch of another run replaces it.
+    The dask worker process itself never imports the project: the first batch of a run starts
+    a session process (a fresh interpreter, as a loky worker is) that takes the run's key with
+    `pool._init_worker` and keeps the warm session for the rest of the run; a batch of another
+    run replaces it.
     """
     from distributed import get_worker
 
@@ -83,7 +84,11 @@ def run_batch_on_worker(ctx: RunContext, batch: list[Job]) -> BatchOutcome:
     session = _SESSION.get("current")
     if session is None or session.key != ctx.key:
         stop_session()
-        session = _SESSION["current"] = _fork_session(ctx.key)
+        try:
+            session = _SESSION["current"] = _start_session(ctx)
+        except OSError as exc:
+            raise WorkerMismatch(f"dask worker {worker.address} cannot start a test session "
+                                 f"process: {exc}") from None
     try:
         session.conn.send((ctx, batch))
         return session.conn.recv()
@@ -100,58 +105,37 @@ def stop_session(key: str | None = None) -> str:
         return "none"
     del _SESSION["current"]
     session.conn.close()
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(session.pid, signal.SIGKILL)
-    try:
-        _, status = os.waitpid(session.pid, 0)
-    except ChildProcessError:
-        return "gone"
-    if os.WIFSIGNALED(status):
-        return f"signal {os.WTERMSIG(status)}"
-    return f"exit code {os.WEXITSTATUS(status)}"
+    session.process.kill()
+    code = session.process.wait()
+    return f"signal {-code}" if code < 0 else f"exit code {code}"
 
 
-def _fork_session(key: str) -> SessionProcess:
-    parent, child = multiprocessing.Pipe()
-    worker_pid = os.getpid()
-    pid = os.fork()
-    if pid == 0:  # the session process: never returns
-        status = 1
-        try:
-            parent.close()
-            _detach_from_worker(worker_pid, keep={child.fileno()})
-            pool._init_worker(key)
-            while True:
-                try:
-                    ctx, batch = child.recv()
-                except EOFError:  # the worker stopped the session, or died
-                    break
-                child.send(pool.run_batch(ctx, batch))
-            status = 0
-        finally:
-            os._exit(status)
-    child.close()
-    return SessionProcess(key, pid, parent)
+def _start_session(ctx: RunContext) -> SessionProcess:
+    ours, theirs = socket.socketpair()
+    with theirs:
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from mutgate.execution.cluster import serve_session; "
+             "serve_session()", str(theirs.fileno()), str(os.getpid()), ctx.key],
+            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, cwd=ctx.root)
+    return SessionProcess(ctx.key, process, Connection(ours.detach()))
 
 
-def _detach_from_worker(worker_pid: int, keep: set[int]) -> None:
-    """Die with the worker, and hold none of its sockets: the scheduler must see it go."""
+def serve_session() -> None:
+    """The session process: run the batches it is sent until the worker closes the socket."""
     from mutgate.execution.warm import die_with_parent
 
+    fd, worker_pid, key = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     die_with_parent()
     if os.getppid() != worker_pid:
-        os._exit(0)
-    signal.set_wakeup_fd(-1)
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, signal.SIG_DFL)
-    devnull = os.open(os.devnull, os.O_RDWR)
-    listed = os.path.isdir("/proc/self/fd")
-    for fd in [int(n) for n in os.listdir("/proc/self/fd")] if listed else range(3, 4096):
-        if fd > 2 and fd != devnull and fd not in keep:
-            with contextlib.suppress(OSError):
-                os.fstat(fd)
-                os.dup2(devnull, fd, inheritable=False)
-    os.close(devnull)
+        return
+    conn = Connection(fd)
+    pool._init_worker(key)
+    while True:
+        try:
+            ctx, batch = conn.recv()
+        except EOFError:  # the worker stopped the session, or died
+            return
+        conn.send(pool.run_batch(ctx, batch))
 
 
 # The probe runs on workers before mutgate is known to be importable there, so it is defined
