@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,13 +44,23 @@ def mutgate(project: Path, *args: str, timeout: float = 600) -> subprocess.Compl
                           text=True, timeout=timeout, cwd=project.parent)
 
 
-def start(project: Path, *args: str, mark: str, **popen) -> subprocess.Popen:
-    """`mutgate run` in its own session (a Ctrl-C goes to its group), SIGINT not ignored."""
+@contextlib.contextmanager
+def started(project: Path, *args: str, **popen) -> Iterator[subprocess.Popen]:
+    """`mutgate run` in its own session (a Ctrl-C goes to its group), SIGINT not ignored; on
+    the way out every process it left behind is killed (by pid, found by its marker)."""
     popen.setdefault("preexec_fn", lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    return subprocess.Popen(
+    mark = uuid.uuid4().hex
+    proc = subprocess.Popen(
         [MUTGATE, "-C", str(project), "run", *args], stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, env={**os.environ, MARK: mark}, cwd=project.parent,
         start_new_session=True, **popen)
+    proc.mark = mark  # type: ignore[attr-defined]
+    try:
+        yield proc
+    finally:
+        proc.kill()
+        kill_marked(mark)  # first: orphans hold the pipes open
+        proc.communicate()
 
 
 def marked(mark: str) -> list[int]:
@@ -165,17 +176,12 @@ class Reference:
 def reference(tmp_path_factory, fast_pytest_subprocesses) -> Reference:
     """An uninterrupted run of the slow project, and a second run started while it ran."""
     project = slow_project(tmp_path_factory.mktemp("reference") / "slow")
-    mark = uuid.uuid4().hex
-    first = start(project, "-j", "1", mark=mark)
-    try:
+    with started(project, "-j", "1") as first:
         lock = project / ".mutgate" / "lock"
         assert wait_until(lambda: lock.exists() and lock.read_text().strip(), 120)
         second = mutgate(project, "run", "-j", "1")
         overlapped = first.poll() is None
         out, err = first.communicate(timeout=600)
-    finally:
-        first.kill()
-        kill_marked(mark)
     assert first.returncode == 0, err
     return Reference(statuses(project), second, first.pid, overlapped, integrity(project))
 
@@ -201,18 +207,13 @@ def test_a_second_run_is_refused_while_one_runs(reference):
 def test_ctrl_c_keeps_finished_results_and_the_next_run_resumes(reference, tmp_path, hash_tree):
     project = slow_project(tmp_path / "slow")
     before_tree = hash_tree(project)
-    mark = uuid.uuid4().hex
-    proc = start(project, "-j", "1", mark=mark)
-    try:
+    with started(project, "-j", "1") as proc:
         assert wait_until(lambda: finished_results(project) > 0, 180), "no result arrived"
         kept_before = finished_results(project)
         os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
         sent = time.monotonic()
         out, err = proc.communicate(timeout=120)
         stopped_after = time.monotonic() - sent
-    finally:
-        proc.kill()
-        kill_marked(mark)
     assert proc.returncode == 130, err
     assert "Traceback" not in out + err
     assert RESUME_HINT in err
@@ -237,18 +238,13 @@ def test_ctrl_c_stops_promptly_in_the_middle_of_a_long_batch(tmp_path):
         "import time\n\nfrom slowpkg import mod\n\n\ndef test_all_slowly():\n"
         "    time.sleep(1.0)\n"
         + "".join(f"    assert mod.f{k}(3, 4) == {7 * (k + 2) - 3}\n" for k in range(4)))
-    mark = uuid.uuid4().hex
-    proc = start(project, "-j", "1", mark=mark)
-    try:
+    with started(project, "-j", "1") as proc:
         assert wait_until(lambda: len(latest_mutants(project)) == 16, 180)
         time.sleep(3.0)  # the worker has started, warmed up and is inside its first batch
         os.killpg(proc.pid, signal.SIGINT)
         sent = time.monotonic()
         proc.communicate(timeout=120)
         stopped_after = time.monotonic() - sent
-    finally:
-        proc.kill()
-        kill_marked(mark)
     assert proc.returncode == 130
     assert stopped_after < 3, f"took {stopped_after:.1f}s to stop after Ctrl-C"
 
@@ -258,16 +254,11 @@ def test_kill_9_at_random_moments_keeps_tree_and_database(reference, tmp_path, h
     before_tree = hash_tree(project)
     rng = random.Random(20261121)
     for iteration in range(3):
-        mark = uuid.uuid4().hex
-        proc = start(project, "-j", "2", mark=mark)
-        try:
+        with started(project, "-j", "2") as proc:
             if iteration == 2:  # at least once while results are coming in
                 assert wait_until(lambda: finished_results(project) > 0, 180, step=0.02)
             time.sleep(rng.uniform(0, 0.3) if iteration == 2 else rng.uniform(0.5, 3))
             proc.kill()
-            proc.wait()
-        finally:
-            kill_marked(mark)
         assert hash_tree(project) == before_tree, f"iteration {iteration} changed the tree"
         assert integrity(project) == "ok"
     assert query(project, "SELECT state FROM runs ORDER BY id DESC LIMIT 1") == [("running",)]
@@ -288,17 +279,13 @@ def test_kill_9_at_random_moments_keeps_tree_and_database(reference, tmp_path, h
                    "running mutants for minutes (nothing ties them to the main process)")
 def test_kill_9_leaves_no_processes_behind(tmp_path):
     project = slow_project(tmp_path / "slow")
-    mark = uuid.uuid4().hex
-    proc = start(project, "-j", "2", mark=mark)
-    try:
+    with started(project, "-j", "2") as proc:
         assert wait_until(lambda: finished_results(project) > 0, 180)
-        assert len(marked(mark)) > 1, "the run has no worker processes to check"
+        assert len(marked(proc.mark)) > 1, "the run has no worker processes to check"
         proc.kill()
         proc.wait()
-        gone = wait_until(lambda: not marked(mark), 5, step=0.2)
-        left = {pid: Path(f"/proc/{pid}/cmdline").read_bytes()[:80] for pid in marked(mark)}
-    finally:
-        kill_marked(mark)
+        gone = wait_until(lambda: not marked(proc.mark), 5, step=0.2)
+        left = {pid: Path(f"/proc/{pid}/cmdline").read_bytes()[:80] for pid in marked(proc.mark)}
     assert gone, f"still running 5 s after kill -9: {left}"
 
 
@@ -336,9 +323,9 @@ def test_a_crashing_mutant_leaves_no_core_file(tmp_path, hash_tree):
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
 
-    proc = start(project, str(project / "src" / "hostile" / "native.py"), mark=uuid.uuid4().hex,
-                 preexec_fn=enable_cores)
-    out, err = proc.communicate(timeout=600)
+    with started(project, str(project / "src" / "hostile" / "native.py"),
+                 preexec_fn=enable_cores) as proc:
+        out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err
     assert ("killed", "test process killed by signal 11") in query(
         project, "SELECT status, killed_by FROM mutants")
