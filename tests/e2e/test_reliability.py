@@ -305,6 +305,8 @@ def test_hostile_mutants_do_not_harm_workers_or_tree(tmp_path, hash_tree):
         killers[m["file"], m["line"]].add(m["killed_by"])
     assert killers["src/hostile/exits.py", 11] == {"test process exited with code 1"}
     assert killers["src/hostile/native.py", 9] == {"test process killed by signal 11"}
+    assert all("3" in k and "::" not in k for k in killers["src/hostile/boot.py", 10]), \
+        "os._exit(3) at import time must be what killed the test process"
     assert hash_tree(project) == before
     assert "Traceback" not in done.stdout + done.stderr
 
