@@ -20,7 +20,7 @@ from mutgate.config import Config, is_test_file
 from mutgate.errors import ConfigError, SuiteError
 
 IMPORT_TIME = ""  # coverage's default context: lines run outside any test (imports, collection)
-MAP_VERSION = 1
+MAP_VERSION = 2
 
 
 @dataclass
@@ -37,6 +37,7 @@ class CoverageMap:
     startup_s: float = 1.0
     key: str = ""
     test_files: dict[str, str] = field(default_factory=dict)
+    modules: list[str] = field(default_factory=list)
 
     def tests_for(self, file: str, line: int, end_line: int | None = None) -> list[str]:
         by_line = self.lines.get(file, {})
@@ -52,6 +53,7 @@ class CoverageMap:
         return {
             "version": MAP_VERSION, "key": self.key, "startup_s": self.startup_s,
             "durations": self.durations, "test_files": self.test_files,
+            "modules": self.modules,
             "lines": {f: {str(n): t for n, t in by.items()} for f, by in self.lines.items()},
             "import_lines": {f: sorted(s) for f, s in self.import_lines.items()},
         }
@@ -62,7 +64,7 @@ class CoverageMap:
             lines={f: {int(n): t for n, t in by.items()} for f, by in data["lines"].items()},
             import_lines={f: set(s) for f, s in data["import_lines"].items()},
             durations=data["durations"], startup_s=data["startup_s"], key=data["key"],
-            test_files=data.get("test_files", {}),
+            test_files=data.get("test_files", {}), modules=data.get("modules", []),
         )
 
 
@@ -86,7 +88,7 @@ def project_hash(config: Config) -> str:
     """A hash of every Python file and config file of the project, and of mutgate's settings."""
     digest = hashlib.sha256()
     digest.update(json.dumps([MAP_VERSION, config.paths, config.tests, config.pytest_args,
-                              sys.version]).encode())
+                              sys.version, os.environ.get("PYTHONHASHSEED")]).encode())
     for path in sorted(_project_files(config.root)):
         digest.update(path.relative_to(config.root).as_posix().encode())
         digest.update(path.read_bytes())
@@ -177,7 +179,9 @@ def _measure(config: Config, key: str) -> CoverageMap:
         if test_file not in test_files and (root / test_file).is_file():
             test_files[test_file] = hashlib.sha256((root / test_file).read_bytes()).hexdigest()
     return CoverageMap(lines=lines, import_lines=import_lines, durations=durations,
-                       startup_s=startup, key=key, test_files=test_files)
+                       startup_s=startup, key=key, test_files=test_files,
+                       modules=[m for m in report.get("modules", []) if not m.startswith(
+                           ("mutgate", "coverage"))])
 
 
 def _read_contexts(data_file: Path, root: Path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,6 +54,9 @@ def run(config: Config, selection: Selection, echo: Callable[[str], None] = prin
         progress: Callable[[int, int], None] | None = None) -> RunOutcome:
     """One run under the project's lock; results are committed as they arrive."""
     started = time.perf_counter()
+    # Test ids can depend on hash order (parametrize over a set): every process mutgate starts
+    # (coverage run, workers, isolated runs) must collect the same ids.
+    os.environ.setdefault("PYTHONHASHSEED", "0")
     with run_lock(config.state_dir):
         store = Store.open(config.state_dir)
         try:
@@ -178,7 +182,8 @@ def _execute(config: Config, cov: CoverageMap, todo: list[Mutant], store: Store,
         key=f"{config.root}:{run_id}:{time.time()}", root=str(config.root),
         session_args=tuple(base), isolated_args=tuple(no_tests), warm_tests=tuple(warm),
         files=tuple(sorted({m.file for m in todo})), isolation=config.isolation,
-        memory_limit_mb=config.memory_limit_mb, startup_s=cov.startup_s)
+        memory_limit_mb=config.memory_limit_mb, startup_s=cov.startup_s,
+        preload=tuple(cov.modules))
     done = 0
     if progress:
         progress(0, len(todo))

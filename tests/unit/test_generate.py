@@ -237,9 +237,16 @@ def test_the_same_edit_in_two_functions_gets_different_ids() -> None:
 
 # -- positions --------------------------------------------------------------------------------
 def test_offsets_are_character_offsets_after_non_ascii_text() -> None:
-    source = '# café — naïve ☃ 日本語\nname = "Ünïcödé 🎉"\ndef f(a):\n    return a + "é"\n'
+    source = '# café — naïve ☃ 日本語\nname = "Ünïcödé 🎉"\ndef f(a):\n    return a + len("é")\n'
     found = mutants_of_source("m.py", source)
-    assert [(m.original, m.line, m.col) for m in found] == [('a + "é"', 4, 12), ("+", 4, 14)]
+    assert [(m.original, m.line, m.col) for m in found] == [
+        ('a + len("é")', 4, 12), ("+", 4, 14)]
+
+
+def test_arithmetic_with_a_string_literal_is_not_mutated() -> None:
+    source = 'def f(a):\n    x = "<" + a\n    return "%s" % x\n'
+    found = mutants_of_source("m.py", source)
+    assert [(m.operator, m.original) for m in found] == [("return.none", '"%s" % x')]
     for m in found:
         assert source[m.start:m.end] == m.original
 

@@ -16,9 +16,18 @@ import signal
 import sys
 import tempfile
 import time
+import warnings
 
 from mutgate.execution.isolated import covering_test_files, verdict, write_spec
-from mutgate.execution.warm import Job, die_with_parent, limit_memory, wait_for_child
+from mutgate.execution.warm import (
+    PRISTINE_WARNING_FILTERS,
+    Job,
+    die_with_parent,
+    import_ahead,
+    limit_memory,
+    memory_limit,
+    wait_for_child,
+)
 from mutgate.outcome import NO_TESTS
 from mutgate.store import Result
 
@@ -36,30 +45,33 @@ def run_fresh(root: str, args: list[str], job: Job, source: str, startup_s: floa
         if pid == 0:  # child: never returns
             os.close(read_fd)
             _fresh_child(args, covering_test_files(job), root, spec_path, result_path, write_fd,
-                         memory_limit_mb)
+                         memory_limit(memory_limit_mb))
         os.close(write_fd)
         state = wait_for_child(read_fd, pid, timeout)
+    if state and state.get("modules"):
+        import_ahead(state["modules"], root)
     return verdict(job.mutant.id, state, started)
 
 
 def _fresh_child(args: list[str], files: list[str], root: str, spec_path: str,
-                 result_path: str, write_fd: int, memory_limit_mb: int) -> None:
+                 result_path: str, write_fd: int, memory_limit_bytes: int) -> None:
     status = 0
     try:
         os.setpgid(0, 0)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         die_with_parent()
-        if memory_limit_mb > 0:
-            limit_memory(memory_limit_mb)
+        limit_memory(memory_limit_bytes)
         _forget_project(root)
+        known = set(sys.modules)
         os.environ["MUTGATE_MUTANT_SPEC"] = spec_path
         import pytest
 
         pytest.main(["-p", "mutgate.plugins.isolated_plugin", "-x", "-q", "--tb=no",
                      "--no-header", *args, *files])
         with open(result_path, encoding="utf-8") as handle:
-            payload = handle.read().strip()
-        os.write(write_fd, payload.encode() + b"\n")
+            payload = json.load(handle)
+        payload["modules"] = sorted(name for name in sys.modules if name not in known)
+        os.write(write_fd, json.dumps(payload).encode() + b"\n")
     except BaseException as exc:
         try:
             message = {"crash": f"{type(exc).__name__} in test process"}
@@ -71,7 +83,11 @@ def _fresh_child(args: list[str], files: list[str], root: str, spec_path: str,
 
 
 def _forget_project(root: str) -> None:
-    """Drop the project's modules (code, tests, conftest) and the old session's import hooks."""
+    """Drop the project's modules (code, tests, conftest), and the old session's import hooks
+    and warning filters (a project's `filterwarnings = error` applied by the warm session would
+    turn any plugin's warning in the new session into an error)."""
+    warnings.filters[:] = PRISTINE_WARNING_FILTERS
+    warnings._filters_mutated()  # type: ignore[attr-defined]  (as catch_warnings does)
     prefix = os.path.realpath(root) + os.sep
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from mutgate.execution.fresh import run_fresh
 from mutgate.execution.isolated import run_isolated
 from mutgate.execution.swap import SwapError
-from mutgate.execution.warm import Job, WarmSession
+from mutgate.execution.warm import Job, WarmSession, import_ahead
 from mutgate.outcome import ERROR, SURVIVED
 from mutgate.store import Result
 
@@ -34,6 +34,7 @@ class RunContext:
     isolation: str = "auto"
     memory_limit_mb: int = 4096
     startup_s: float = 1.0
+    preload: tuple[str, ...] = ()
 
 
 _WORKER: dict[str, object] = {}
@@ -50,6 +51,7 @@ def _session(ctx: RunContext) -> WarmSession:
         if "session" in _WORKER:
             raise RuntimeError("worker process already serves another run")
         warm = WarmSession.start(ctx.root, list(ctx.session_args))
+        import_ahead(list(ctx.preload), ctx.root)
         warm.warm_up(list(ctx.warm_tests), set(ctx.files))
         _WORKER["session"] = warm
         _WORKER["session_key"] = ctx.key

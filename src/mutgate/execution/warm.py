@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import importlib
+import importlib.util
 import json
 import os
 import resource
@@ -20,6 +22,7 @@ import select
 import signal
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +36,9 @@ from mutgate.execution.swap import (
 from mutgate.mutant import Mutant
 from mutgate.outcome import KILLED, NO_TESTS, SURVIVED, TIMEOUT
 from mutgate.store import Result
+
+#: The warning filters before any pytest session configured this process.
+PRISTINE_WARNING_FILTERS = list(warnings.filters)
 
 
 @dataclass
@@ -54,6 +60,7 @@ class WarmSession:
     index: FunctionIndex | None = None
     index_files: set[str] = field(default_factory=set)
     sources: dict[str, tuple[str, int]] = field(default_factory=dict)
+    memory_limit_bytes: int | None = None
     session: Any = None
 
     @classmethod
@@ -72,17 +79,25 @@ class WarmSession:
         warm.items = {item.nodeid: item for item in session.items}
         return warm
 
-    def warm_up(self, tests: list[str], files: set[str]) -> None:
-        """Run each needed test once unmutated; failures mark the test unusable."""
-        from _pytest.runner import runtestprotocol
+    def warm_up(self, tests: list[str], files: set[str], timeout_s: float = 600.0) -> None:
+        """Re-run the needed tests once, unmutated, in a child; failures make them unusable.
 
+        The tests never run in this process: children must start from the state right after
+        collection, as a fresh pytest process would (a lazily filled module cache, say, would
+        otherwise hide mutants in the code that fills it).
+        """
         todo = [self.items[t] for t in tests if t in self.items and t not in self.warmed]
-        for position, item in enumerate(todo):
-            nextitem = todo[position + 1] if position + 1 < len(todo) else None
-            reports = runtestprotocol(item, log=False, nextitem=nextitem)
-            if any(r.failed for r in reports):
-                self.unusable.add(item.nodeid)
-            self.warmed.add(item.nodeid)
+        if todo:
+            read_fd, write_fd = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # child: never returns
+                os.close(read_fd)
+                _check_child(todo, write_fd)
+            os.close(write_fd)
+            report = wait_for_child(read_fd, pid, timeout_s)
+            if report and "failed" in report:
+                self.unusable.update(report["failed"])
+            self.warmed.update(item.nodeid for item in todo)
         absolute = {os.path.realpath(os.path.join(self.root, f)) for f in files}
         if self.index is None or not absolute <= self.index_files:
             self.index_files |= absolute
@@ -99,6 +114,11 @@ class WarmSession:
         code = compile(text, filename, "exec", dont_inherit=True)
         self.sources[filename] = (text, future_flags(code))
         return code
+
+    def _memory_limit(self, megabytes: int) -> int:
+        if self.memory_limit_bytes is None:
+            self.memory_limit_bytes = memory_limit(megabytes)
+        return self.memory_limit_bytes
 
     def _source(self, filename: str) -> tuple[str, int]:
         if filename not in self.sources:
@@ -124,7 +144,7 @@ class WarmSession:
         if pid == 0:  # child: never returns
             os.close(read_fd)
             _child(self.index, filename, mutant.swap_target, code, tests, write_fd,
-                   memory_limit_mb, job.timeout_s)
+                   self._memory_limit(memory_limit_mb), job.timeout_s)
         os.close(write_fd)
         payload = wait_for_child(read_fd, pid, job.timeout_s)
         duration_ms = (time.perf_counter() - started) * 1000
@@ -136,8 +156,52 @@ class WarmSession:
         return Result(mutant.id, status, payload["killed_by"], payload["ran"], duration_ms)
 
 
+def import_ahead(modules: list[str], root: str) -> None:
+    """Import here what a whole pytest session imported (plugins load some lazily, e.g. at
+    session end), so forked children find it loaded instead of importing (and assertion-
+    rewriting) it each time. The project's own modules are left out."""
+    prefix = os.path.realpath(root) + os.sep
+    for name in modules:
+        if name in sys.modules or name.endswith("__main__") or name.startswith("mutgate"):
+            continue
+        spec = _find_spec(name)
+        origin = getattr(spec, "origin", None) if spec else None
+        if origin and os.path.realpath(origin).startswith(prefix):
+            continue
+        try:
+            importlib.import_module(name)
+        except BaseException:  # noqa: S110  (a module that cannot load on its own is skipped)
+            continue
+
+
+def _find_spec(name: str):
+    try:
+        return importlib.util.find_spec(name)
+    except (ImportError, ValueError, AttributeError):
+        return None
+
+
+def _check_child(items: list, write_fd: int) -> None:
+    status = 0
+    try:
+        os.setpgid(0, 0)
+        die_with_parent()
+        from _pytest.runner import runtestprotocol
+
+        failed = []
+        for position, item in enumerate(items):
+            nextitem = items[position + 1] if position + 1 < len(items) else item
+            if any(r.failed for r in runtestprotocol(item, log=False, nextitem=nextitem)):
+                failed.append(item.nodeid)
+        os.write(write_fd, json.dumps({"failed": failed}).encode() + b"\n")
+    except BaseException:
+        status = 1
+    finally:
+        os._exit(status)
+
+
 def _child(index: FunctionIndex, filename: str, qualname: str, code, tests: list, write_fd: int,
-           memory_limit_mb: int, timeout_s: float) -> None:
+           limit_bytes: int, timeout_s: float) -> None:
     status = 0
     try:
         os.setpgid(0, 0)
@@ -145,8 +209,7 @@ def _child(index: FunctionIndex, filename: str, qualname: str, code, tests: list
         die_with_parent()
         cpu = int(timeout_s * 2) + 10  # a backstop should the parent fail to kill us
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        if memory_limit_mb > 0:
-            limit_memory(memory_limit_mb)
+        limit_memory(limit_bytes)
         _cheap_failure_reports()
         index.swap(filename, qualname, code)
         killed_by = None
@@ -196,13 +259,33 @@ def wait_for_child(read_fd: int, pid: int, timeout_s: float) -> dict | None:
     if timed_out:
         _kill(pid)
         return None
-    _, wait_status = _reap(pid, deadline)
     data = b"".join(chunks).strip()
+    if data and data.endswith(b"}"):
+        # The child exits right after reporting: let its teardown overlap the next mutant.
+        _UNREAPED.append((pid, time.monotonic() + 5.0))
+        reap_finished()
+        return json.loads(data.decode())
+    _, wait_status = _reap(pid, deadline)
     if data:
         return json.loads(data.decode())
     if os.WIFSIGNALED(wait_status):
         return {"crash": f"test process killed by signal {os.WTERMSIG(wait_status)}"}
     return {"crash": f"test process exited with code {os.WEXITSTATUS(wait_status)}"}
+
+
+_UNREAPED: list[tuple[int, float]] = []
+
+
+def reap_finished() -> None:
+    """Collect children that reported and exited; kill any that linger past their grace."""
+    for entry in list(_UNREAPED):
+        pid, deadline = entry
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done:
+            _UNREAPED.remove(entry)
+        elif time.monotonic() > deadline:
+            _kill(pid)
+            _UNREAPED.remove(entry)
 
 
 def _reap(pid: int, deadline: float) -> tuple[int, int]:
@@ -241,11 +324,18 @@ def die_with_parent() -> None:
         _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def limit_memory(megabytes: int) -> None:
+def memory_limit(megabytes: int) -> int:
+    """An address-space limit for children: this process's size plus ``megabytes``."""
+    if megabytes <= 0:
+        return 0
     with open("/proc/self/statm") as handle:
         current = int(handle.read().split()[0]) * resource.getpagesize()
-    limit = current + megabytes * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    return current + megabytes * 1024 * 1024
+
+
+def limit_memory(limit_bytes: int) -> None:
+    if limit_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
 
 
 def _cheap_failure_reports() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 import coverage
 import pytest
@@ -58,6 +59,7 @@ def pytest_collection_finish(session):
 def pytest_sessionfinish(session, exitstatus):
     _cov.stop()
     _cov.save()
-    out = {"tests": _tests, "collect_errors": _errors, "exitstatus": int(exitstatus)}
+    out = {"tests": _tests, "collect_errors": _errors, "exitstatus": int(exitstatus),
+           "modules": sorted(sys.modules)}
     with open(os.environ["MUTGATE_COV_TESTS"], "w", encoding="utf-8") as handle:
         json.dump(out, handle)
