@@ -23,7 +23,7 @@ from fractions import Fraction
 from mutgate.errors import ConfigError
 from mutgate.mutant import Mutant
 
-_COUNT = re.compile(r"[0-9]+")
+_COUNT = re.compile(r"[0-9]{1,18}")
 _PERCENT = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
 _HELP = "a positive count (2000) or a percentage in (0, 100] (10%)"
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from mutgate.errors import ConfigError
 from mutgate.mutant import Mutant
 
-_SHARD = re.compile(r"\s*([0-9]+)\s*/\s*([0-9]+)\s*")
+_SHARD = re.compile(r"\s*([0-9]{1,9})\s*/\s*([0-9]{1,9})\s*")
 
 
 def parse_shard(text: str) -> tuple[int, int]:

@@ -168,8 +168,6 @@ def test_run_options_never_crash(project, locked, tmp_path_factory, options, mis
             or "operator" in message or "must be" in message, message
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: int() of a --sample/--shard count longer than "
-                   "4300 digits raises ValueError in sample.py/shard.py: exit 4, not 2")
 @pytest.mark.parametrize("option", [["--sample", "9" * 5000], ["--shard", "1/" + "9" * 5000]])
 def test_huge_counts_are_usage_errors(locked, option):
     result = CliRunner().invoke(cli, ["-C", str(locked), "run", *option], standalone_mode=False)
