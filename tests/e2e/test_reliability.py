@@ -455,9 +455,6 @@ def test_state_a_mutant_changes_does_not_reach_other_mutants(tmp_path, make_proj
     assert unchecked and {m["status"] for m in unchecked} == {"survived"}, unchecked
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the warm-up runs tests in the worker itself, so a "
-                   "test that leaves cwd/env/globals changed poisons every mutant's child and "
-                   "the tests that need a clean state kill mutants falsely")
 def test_state_a_test_leaves_behind_does_not_decide_verdicts(tmp_path, make_project,
                                                             monkeypatch):
     monkeypatch.setenv("STATE_EVENTS", str(tmp_path / "events.log"))
