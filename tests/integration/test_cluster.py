@@ -163,6 +163,11 @@ class Cluster:
         if name != "scheduler":
             self.wait(lambda names: name not in names, f"worker {name} did not leave")
 
+    def kill_leftovers(self, *names: str) -> None:
+        for name in names:
+            if name in self.procs:
+                self.kill(name)
+
     def close(self) -> None:
         if self.client is not None:
             with contextlib.suppress(Exception):
@@ -280,6 +285,7 @@ def test_a_worker_killed_mid_run_loses_nothing(cluster: Cluster, tmp_path: Path,
         if run.poll() is None:
             run.kill()
             run.wait()
+        cluster.kill_leftovers("victim")
     assert run.returncode == 0, err
     assert statuses(project) == slow_reference
 
@@ -299,13 +305,16 @@ def test_workers_that_cannot_serve_the_run_are_named(cluster: Cluster, tmp_path:
     cluster.add_worker("blind", wrap=f"mount -t tmpfs none {tmp_path}", wait=False)
     cluster.add_worker("other", wrap=f"mount -t tmpfs none {project} && cp -a {copy}/. {project}",
                        wait=False)
-    cluster.wait_for(*expected)
-    while expected:
-        done = mutgate(project, "run", "--backend", "dask", "--scheduler", cluster.address)
-        assert done.returncode == 2, done.stderr
-        message = done.stderr.strip().splitlines()[-1]
-        named = [n for n, address in cluster.names().items()
-                 if message.startswith(f"mutgate: error: dask worker {address} ")]
-        assert named and named[0] in expected, message
-        assert expected.pop(named[0]) in message
-        cluster.kill(named[0])
+    try:
+        cluster.wait_for(*expected)
+        while expected:
+            done = mutgate(project, "run", "--backend", "dask", "--scheduler", cluster.address)
+            assert done.returncode == 2, done.stderr
+            message = done.stderr.strip().splitlines()[-1]
+            named = [n for n, address in cluster.names().items()
+                     if message.startswith(f"mutgate: error: dask worker {address} ")]
+            assert named and named[0] in expected, message
+            assert expected.pop(named[0]) in message
+            cluster.kill(named[0])
+    finally:
+        cluster.kill_leftovers("threads", "blind", "other")
