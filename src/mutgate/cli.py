@@ -246,3 +246,6 @@ def apply(ctx: click.Context, mutant_id: str) -> None:
 
 
 from mutgate import cli_gate  # noqa: E402,F401  (registers baseline, gate, report, merge)
+
+if __name__ == "__main__":
+    main()

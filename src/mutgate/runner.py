@@ -11,8 +11,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 
 from mutgate import coverage_map
 from mutgate.config import Config
@@ -20,10 +19,11 @@ from mutgate.coverage_map import CoverageMap
 from mutgate.errors import ConfigError
 from mutgate.execution.plan import make_batches, make_jobs
 from mutgate.execution.pool import RunContext, execute
+from mutgate.execution.warm import Job
 from mutgate.generate import generate, read_source, source_files
 from mutgate.lock import run_lock
 from mutgate.mutant import Mutant
-from mutgate.outcome import DETECTED, SURVIVED
+from mutgate.outcome import DETECTED, KILLED, SURVIVED
 from mutgate.stats import wilson_interval
 from mutgate.store import Store
 
@@ -69,8 +69,9 @@ def run(config: Config, selection: Selection, echo: Callable[[str], None] = prin
 
 def _run_locked(config: Config, selection: Selection, store: Store, started: float,
                 echo: Callable[[str], None], progress) -> RunOutcome:
+    files = _files(config, selection.paths)
     cov = coverage_map.build(config, reuse=selection.reuse, echo=echo)
-    mutants = generate(config, cov, _files(config, selection.paths))
+    mutants = generate(config, cov, files)
     mutants, changed = _select(config, mutants, selection)
     suite = suite_hash(config)
     fingerprints = {m.id: fingerprint(config, cov, m, suite) for m in mutants}
@@ -109,7 +110,7 @@ def _files(config: Config, paths: list[str]) -> list[str]:
         return files
     chosen = []
     for path in paths:
-        rel = Path(path).resolve()
+        rel = (config.root / path).resolve()
         try:
             rel_text = rel.relative_to(config.root).as_posix()
         except ValueError:
@@ -170,9 +171,24 @@ def fingerprint(config: Config, cov: CoverageMap, mutant: Mutant, suite: str) ->
 
 def _execute(config: Config, cov: CoverageMap, todo: list[Mutant], store: Store, run_id: int,
              jobs_count: int, progress, flaky: set[str]) -> int:
-    if not todo:
-        return 0
     jobs = make_jobs(todo, cov, config.timeout_factor, config.timeout_constant)
+    done = _dispatch(config, cov, jobs, store, run_id, jobs_count, progress, flaky, len(todo))
+    # A worker that saw a test pass twice may have trusted a test another worker found flaky:
+    # a mutant killed by a flaky test is run again without the flaky tests.
+    suspects = [m for m in store.mutants(run_id, KILLED) if m["killed_by"] in flaky]
+    if suspects:
+        by_id = {job.mutant.id: job for job in jobs}
+        again = [replace(by_id[m["id"]], tests=[t for t in by_id[m["id"]].tests
+                                                if t not in flaky])
+                 for m in suspects if m["id"] in by_id]
+        _dispatch(config, cov, again, store, run_id, jobs_count, None, flaky, len(again))
+    return done
+
+
+def _dispatch(config: Config, cov: CoverageMap, jobs: list[Job], store: Store, run_id: int,
+              jobs_count: int, progress, flaky: set[str], total: int) -> int:
+    if not jobs:
+        return 0
     batches = make_batches(jobs, cov, jobs_count)
     base = coverage_map.pytest_base_args(config)
     no_tests = [a for a in base if a not in config.tests]
@@ -181,18 +197,18 @@ def _execute(config: Config, cov: CoverageMap, todo: list[Mutant], store: Store,
     ctx = RunContext(
         key=f"{config.root}:{run_id}:{time.time()}", root=str(config.root),
         session_args=tuple(base), isolated_args=tuple(no_tests), warm_tests=tuple(warm),
-        files=tuple(sorted({m.file for m in todo})), isolation=config.isolation,
+        files=tuple(sorted({job.mutant.file for job in jobs})), isolation=config.isolation,
         memory_limit_mb=config.memory_limit_mb, startup_s=cov.startup_s,
         preload=tuple(cov.modules))
     done = 0
     if progress:
-        progress(0, len(todo))
+        progress(0, total)
     for outcome in execute(ctx, batches, jobs_count, config.backend, config.scheduler):
         store.record(run_id, outcome.results)
         flaky.update(outcome.flaky_tests)
         done += len(outcome.results)
         if progress:
-            progress(done, len(todo))
+            progress(done, total)
     return done
 
 

@@ -26,6 +26,7 @@ from mutgate.execution.warm import (
     import_ahead,
     limit_memory,
     memory_limit,
+    no_core_dumps,
     wait_for_child,
 )
 from mutgate.outcome import NO_TESTS
@@ -60,6 +61,7 @@ def _fresh_child(args: list[str], files: list[str], root: str, spec_path: str,
         os.setpgid(0, 0)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         die_with_parent()
+        no_core_dumps()
         limit_memory(memory_limit_bytes)
         _forget_project(root)
         known = set(sys.modules)

@@ -15,8 +15,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 
-from mutgate.execution.warm import Job, die_with_parent
+from mutgate.execution.warm import (
+    Job,
+    die_with_parent,
+    limit_memory,
+    memory_limit,
+    no_core_dumps,
+)
 from mutgate.outcome import KILLED, NO_TESTS, SURVIVED, TIMEOUT
 from mutgate.store import Result
 
@@ -53,7 +60,8 @@ def verdict(mutant_id: str, state: dict | None, started: float) -> Result:
     return Result(mutant_id, SURVIVED, None, state["ran"], duration)
 
 
-def run_isolated(root: str, args: list[str], job: Job, source: str, startup_s: float) -> Result:
+def run_isolated(root: str, args: list[str], job: Job, source: str, startup_s: float,
+                 memory_limit_mb: int = 0) -> Result:
     if not job.tests:
         return Result(job.mutant.id, NO_TESTS)
     started = time.perf_counter()
@@ -64,7 +72,7 @@ def run_isolated(root: str, args: list[str], job: Job, source: str, startup_s: f
                "-q", "--tb=no", "--no-header", *args, *covering_test_files(job)]
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True,
-                                preexec_fn=die_with_parent)
+                                preexec_fn=partial(_limit_child, memory_limit(memory_limit_mb)))
         try:
             code = proc.wait(timeout=job.timeout_s + 2 * startup_s + 5.0)
         except subprocess.TimeoutExpired:
@@ -72,6 +80,12 @@ def run_isolated(root: str, args: list[str], job: Job, source: str, startup_s: f
             return verdict(job.mutant.id, None, started)
         state = _read(result_path) or {"crash": f"test process crashed (exit {code})"}
     return verdict(job.mutant.id, state, started)
+
+
+def _limit_child(limit_bytes: int) -> None:
+    die_with_parent()
+    no_core_dumps()
+    limit_memory(limit_bytes)
 
 
 def _read(path: str) -> dict | None:

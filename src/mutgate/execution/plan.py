@@ -27,7 +27,7 @@ def expected_cost(job: Job, cov: CoverageMap) -> float:
     return sum(cov.durations.get(t, 0.0) for t in job.tests) + 0.002
 
 
-def make_batches(jobs: list[Job], cov: CoverageMap, workers: int, max_size: int = 12
+def make_batches(jobs: list[Job], cov: CoverageMap, workers: int, max_size: int = 6
                  ) -> list[list[Job]]:
     """Group jobs by file into batches small enough to keep every worker busy."""
     by_file: dict[str, list[Job]] = defaultdict(list)

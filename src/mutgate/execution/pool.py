@@ -9,6 +9,8 @@ different runs with one session. Timeouts are enforced per mutant inside the tas
 from __future__ import annotations
 
 import os
+import threading
+import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -43,6 +45,19 @@ _WORKER: dict[str, object] = {}
 def _init_worker(key: str) -> None:
     _WORKER.clear()
     _WORKER["key"] = key
+    _exit_with_parent()
+
+
+def _exit_with_parent() -> None:
+    """A worker whose mutgate died (kill -9) must not go on running mutants."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="mutgate-parent-watch", daemon=True).start()
 
 
 def _session(ctx: RunContext) -> WarmSession:
@@ -107,7 +122,8 @@ def run_one(ctx: RunContext, job: Job) -> Result:
             if _fresh_works(ctx, job, source):
                 return run_fresh(ctx.root, list(ctx.isolated_args), job, source, ctx.startup_s,
                                  ctx.memory_limit_mb)
-        return run_isolated(ctx.root, list(ctx.isolated_args), job, source, ctx.startup_s)
+        return run_isolated(ctx.root, list(ctx.isolated_args), job, source, ctx.startup_s,
+                            ctx.memory_limit_mb)
     except Exception:
         detail = traceback.format_exc(limit=3).strip().splitlines()[-1]
         return Result(job.mutant.id, ERROR, f"mutgate error: {detail}")
@@ -130,9 +146,9 @@ def execute(ctx: RunContext, batches: list[list[Job]], jobs: int, backend: str =
         try:
             for future in as_completed(futures):
                 yield future.result()
-        finally:
-            for future in futures:
-                future.cancel()
+        except BaseException:
+            executor.shutdown(wait=False, kill_workers=True)  # Ctrl-C: stop now, not later
+            raise
         return
     from joblib import Parallel, delayed
 

@@ -207,6 +207,7 @@ def _child(index: FunctionIndex, filename: str, qualname: str, code, tests: list
         os.setpgid(0, 0)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         die_with_parent()
+        no_core_dumps()
         cpu = int(timeout_s * 2) + 10  # a backstop should the parent fail to kill us
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         limit_memory(limit_bytes)
@@ -322,6 +323,11 @@ def die_with_parent() -> None:
     """Linux: the kernel kills this process when its parent (the worker) dies."""
     if _PRCTL is not None:
         _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def no_core_dumps() -> None:
+    """A mutant that segfaults must not leave a core file in the project."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
 def memory_limit(megabytes: int) -> int:
