@@ -114,6 +114,7 @@ def run_one(ctx: RunContext, job: Job) -> Result:
         source = _source(ctx, job.mutant.file)
         if ctx.isolation != "subprocess":
             warm = _session(ctx)
+            job = replace(job, tests=[t for t in job.tests if t not in warm.unusable])
             if job.mutant.swap_target:
                 try:
                     return warm.run(job, ctx.memory_limit_mb)
