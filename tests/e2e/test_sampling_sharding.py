@@ -214,12 +214,12 @@ def test_sampled_baseline_judges_later_runs_by_its_interval(runs):
     assert gate.returncode == 0, gate.stdout + gate.stderr
     assert gate.stdout.splitlines()[-1] == (
         "gate: passed — score 70.0% (95% CI 39.7-89.2) vs baseline 80.0% (tolerance 1.0)")
-    # The ratchet refuses the lower point estimate (docs/ci.md's nightly keeps the baseline).
+    # A lower sample whose interval still holds the old score is noise: the ratchet keeps it.
     ratchet = runs["sampled.ratchet"]
-    assert ratchet.returncode == 1
-    assert ratchet.stderr.startswith(
-        "mutgate: error: the baseline score would drop from 80.00% to 70.00%; the sample's 95% "
-        "interval is [39.68%, 89.22%]")
+    assert ratchet.returncode == 0, ratchet.stderr
+    assert ratchet.stdout.startswith(
+        "mutgate-baseline.json: baseline score kept at 80.00% (the sample's 70.00% has a 95% "
+        "interval [39.68%, 89.22%] that contains it)")
     # The full run (73.1%) is inside the sampled baseline's interval, and its survivors that
     # the sample never drew are not "new": they are shown, and do not fail the gate.
     full = runs["sampled.full_gate"]
@@ -227,9 +227,10 @@ def test_sampled_baseline_judges_later_runs_by_its_interval(runs):
     lines = [line for line in full.stdout.splitlines() if not line.startswith("::")]
     annotations = [line.split(" ", 1)[0] for line in full.stdout.splitlines()
                    if line.startswith("::")]
-    assert annotations == ["::warning"] * 5  # under GitHub Actions: warnings, not errors
-    assert "new surviving mutants (5, information only: the baseline is a sample):" in lines
-    assert ("note: 5 new surviving mutant(s) that the baseline does not know (information "
+    # The kept baseline took sample b's survivors: 2 of the full run's 5 survivors stay unknown.
+    assert annotations == ["::warning"] * 2  # under GitHub Actions: warnings, not errors
+    assert "new surviving mutants (2, information only: the baseline is a sample):" in lines
+    assert ("note: 2 new surviving mutant(s) that the baseline does not know (information "
             "only: the baseline is a sample)") in lines
     assert lines[-1] == "gate: passed — score 73.1% vs baseline 80.0% (tolerance 1.0)"
 
