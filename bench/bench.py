@@ -21,10 +21,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,9 +79,9 @@ def sh(cmd: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedPro
 def timed(cmd: list[str], cwd: Path, mark: str, logfile: Path) -> tuple[float, float, str]:
     """Run ``cmd``; return (total seconds, seconds after the line holding ``mark``, output)."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    started = time.perf_counter()
-    marked = None
+    marked: float | None = None
     out: list[str] = []
+    started = time.perf_counter()
     with subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, text=True,
                           stderr=subprocess.STDOUT, errors="replace") as proc:
         assert proc.stdout is not None
@@ -110,12 +108,7 @@ def fetch(spec: str, workdir: Path) -> Path:
     archive = next(p for p in sorted(download.iterdir()) if p.is_file())
     target = workdir / "pristine"
     shutil.rmtree(target, ignore_errors=True)
-    if archive.name.endswith(".zip"):
-        with zipfile.ZipFile(archive) as zipped:
-            zipped.extractall(target)
-    else:
-        with tarfile.open(archive) as tarred:
-            tarred.extractall(target, filter="data")
+    shutil.unpack_archive(archive, target, filter="data")
     (root,) = [p for p in target.iterdir() if p.is_dir()]
     return root
 
@@ -124,8 +117,8 @@ def tests_dir(root: Path) -> str:
     for name in ("tests", "test", "testing"):
         if (root / name).is_dir():
             return name
-    raise SystemExit(f"{root.name}: the sdist ships no tests/ directory; pick another project "
-                     "with --project NAME==VERSION")
+    raise SystemExit(f"{root.name}: the sdist ships no tests/ directory (this bench needs one); "
+                     "pick another project with --project NAME==VERSION")
 
 
 def make_runnable(root: Path) -> None:
@@ -220,10 +213,8 @@ def stored_specs(root: Path) -> dict[str, dict[str, Any]]:
 
 
 def pct(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
     ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2) if ordered else None
 
 
 def breakdown(results: dict[str, Any], specs: dict[str, dict[str, Any]], root: Path
@@ -394,9 +385,8 @@ def fixtures_mode(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             continue
         print(HEADER)
         for mode in ("fork", "subprocess"):
-            r = a[mode]
-            print(row(ToolRun(f"mutgate {mode}", r["mutants"], r["executed"], r["total_s"],
-                              r["phase_s"])))
+            r = {k: a[mode][k] for k in ("mutants", "executed", "total_s", "phase_s")}
+            print(row(ToolRun(f"mutgate {mode}", **r)))
         print_agreement(a)
     return {"fixtures": found}
 
