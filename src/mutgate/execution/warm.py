@@ -86,7 +86,8 @@ class WarmSession:
         collection, as a fresh pytest process would (a lazily filled module cache, say, would
         otherwise hide mutants in the code that fills it).
         """
-        todo = [self.items[t] for t in tests if t in self.items and t not in self.warmed]
+        todo = [item for item in resolve_tests(self.items, tests)
+                if item.nodeid not in self.warmed]
         if todo:
             read_fd, write_fd = os.pipe()
             pid = os.fork()
@@ -104,6 +105,7 @@ class WarmSession:
             fallback = {}
             if sys.version_info < (3, 11):
                 fallback = {f: qualnames_by_line(self._compile(f)) for f in self.index_files}
+            gc.unfreeze()  # frozen objects are invisible to gc.get_objects()
             self.index = FunctionIndex(self.index_files, fallback)
         gc.collect()
         gc.freeze()
@@ -134,8 +136,8 @@ class WarmSession:
         assert self.index is not None
         if self.index.original(filename, mutant.swap_target, code.co_firstlineno) is None:
             raise SwapError(f"{mutant.swap_target} is not loaded in the test process")
-        tests = [self.items[t] for t in job.tests
-                 if t in self.items and t not in self.unusable]
+        tests = [item for item in resolve_tests(self.items, job.tests)
+                 if item.nodeid not in self.unusable]
         if not tests:
             return Result(mutant.id, NO_TESTS)
         started = time.perf_counter()
@@ -154,6 +156,22 @@ class WarmSession:
             return Result(mutant.id, KILLED, payload["crash"], payload.get("ran", 0), duration_ms)
         status = KILLED if payload["killed_by"] else SURVIVED
         return Result(mutant.id, status, payload["killed_by"], payload["ran"], duration_ms)
+
+
+def resolve_tests(items: dict[str, Any], nodeids: list[str]) -> list[Any]:
+    """The collected items for ``nodeids``, in order. A parametrized id can differ between
+    processes (parameters from a set holding objects hashed by address, like None): an id not
+    found stands for every parametrization of its test function."""
+    found: dict[str, Any] = {}
+    for nodeid in nodeids:
+        if nodeid in items:
+            found.setdefault(nodeid, items[nodeid])
+        elif "[" in nodeid:
+            prefix = nodeid.split("[", 1)[0] + "["
+            for other, item in items.items():
+                if other.startswith(prefix):
+                    found.setdefault(other, item)
+    return list(found.values())
 
 
 def import_ahead(modules: list[str], root: str) -> None:

@@ -48,7 +48,17 @@ def pytest_collectreport(report):
 
 
 def pytest_collection_modifyitems(session, config, items):
-    order = {nodeid: n for n, nodeid in enumerate(_SPEC["tests"])}
+    # An id not collected here (parameters in an order that differs between processes) stands
+    # for every parametrization of its test function, as in the fork engine.
+    wanted = _SPEC["tests"]
+    collected = {item.nodeid for item in items}
+    order = {nodeid: n for n, nodeid in enumerate(wanted) if nodeid in collected}
+    for n, nodeid in enumerate(wanted):
+        if nodeid not in collected and "[" in nodeid:
+            prefix = nodeid.split("[", 1)[0] + "["
+            for other in collected:
+                if other.startswith(prefix):
+                    order.setdefault(other, n)
     chosen = [item for item in items if item.nodeid in order]
     chosen.sort(key=lambda item: order[item.nodeid])
     config.hook.pytest_deselected(items=[i for i in items if i.nodeid not in order])
