@@ -74,7 +74,8 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
     mutants = generate(config, cov, files)
     mutants, changed = _select(config, mutants, selection)
     suite = suite_hash(config)
-    fingerprints = {m.id: fingerprint(config, cov, m, suite) for m in mutants}
+    sources = {file: read_source(config.root, file) for file in {m.file for m in mutants}}
+    fingerprints = {m.id: fingerprint(config, cov, m, suite, sources[m.file]) for m in mutants}
     jobs_count = config.effective_jobs
     options = {
         "operators": sorted(config.operators), "settings": config.settings(),
@@ -154,10 +155,10 @@ def suite_hash(config: Config) -> str:
     return digest.hexdigest()
 
 
-def fingerprint(config: Config, cov: CoverageMap, mutant: Mutant, suite: str) -> str:
+def fingerprint(config: Config, cov: CoverageMap, mutant: Mutant, suite: str, source: str
+                ) -> str:
     """Changes when anything the mutant's verdict depends on changes: the mutated function,
     the covering tests' files, conftest and pytest configuration, mutgate's settings."""
-    source = read_source(config.root, mutant.file)
     scope = source[slice(*mutant.target_span)] if mutant.target_span else source
     digest = hashlib.sha256()
     digest.update(json.dumps([mutant.id, config.settings(), sorted(config.operators),
