@@ -1,11 +1,13 @@
 """The warm worker: one pytest session per pool worker, and a fork per mutant.
 
-The worker collects the test session once and runs the tests it will need once, unmutated
-(imports, caches and lazy state warm up; a test that fails here is unusable for verdicts).
-Then for every mutant it forks: the child swaps the mutated function's code object in, runs
-the covering test items through pytest's run protocol, fastest first, stopping at the first
-failure, reports over a pipe and exits; the parent enforces the timeout. Children never
-return, so the worker does not grow per mutant.
+The worker collects the test session once (imports done, plugins configured) and never runs a
+test itself, so every child starts from the state right after collection, as a fresh pytest
+process would. A first child re-runs the needed tests unmutated; a test that fails there is
+flaky or order-dependent and is never used for verdicts. Then for every mutant the worker
+forks: the child swaps the mutated function's code objects in, runs the covering test items
+through pytest's run protocol, fastest first, stopping at the first failure, reports over a
+pipe and exits; the parent enforces the timeout. Children never return, so the worker does
+not grow per mutant.
 """
 
 from __future__ import annotations
