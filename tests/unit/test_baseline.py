@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.results import make_results
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +22,7 @@ from mutgate.baseline import (
     update_baseline,
 )
 from mutgate.errors import EXIT_GATE_FAILED, EXIT_USAGE, ConfigError
-from mutgate.outcome import count_statuses, score
+from mutgate.outcome import count_statuses
 
 PROJECT = "demo"
 OPERATORS = ["return", "operator", "boundary"]
@@ -40,14 +41,8 @@ def mutant(mid: str, status: str = "killed", file: str = "src/pkg/mod.py", line:
 
 
 def results(mutants: list[dict[str, Any]], **run: Any) -> dict[str, Any]:
-    counts = count_statuses(m["status"] for m in mutants)
-    run_section = {"id": 1, "started_at": "2026-11-21T19:40:00+00:00", "wall_s": 1.0,
-                   "mutants_per_s": 1.0, "jobs": 2, "sampled": False, "seed": None,
-                   "ci95": None, "diff_ref": None, "shard": None,
-                   "operators": list(OPERATORS), "settings": dict(SETTINGS)}
-    run_section.update(run)
-    return {"score": score(counts), "counts": counts, "total": len(mutants),
-            "run": run_section, "mutants": mutants}
+    return make_results(mutants, **{"operators": list(OPERATORS), "settings": dict(SETTINGS),
+                                    **run})
 
 
 def standard_run() -> dict[str, Any]:

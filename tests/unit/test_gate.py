@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.results import make_results
 
 from mutgate.atomic import write_text_atomic
 from mutgate.baseline import load_baseline, make_baseline, render_baseline
 from mutgate.errors import ConfigError
 from mutgate.gate import GateVerdict, assertion_free_tests, judge, render_verdict, summary_line
-from mutgate.outcome import count_statuses, score
 
 PROJECT = "demo"
 OPERATORS = ["boundary", "operator", "return"]
@@ -33,14 +33,8 @@ def mutant(mid: str, status: str = "killed", file: str = "src/pkg/mod.py", line:
 
 
 def results(mutants: list[dict[str, Any]], **run: Any) -> dict[str, Any]:
-    counts = count_statuses(m["status"] for m in mutants)
-    run_section = {"id": 1, "started_at": "2026-11-21T19:40:00+00:00", "wall_s": 1.0,
-                   "mutants_per_s": 1.0, "jobs": 2, "sampled": False, "seed": None,
-                   "ci95": None, "diff_ref": None, "shard": None,
-                   "operators": list(OPERATORS), "settings": dict(SETTINGS)}
-    run_section.update(run)
-    return {"score": score(counts), "counts": counts, "total": len(mutants),
-            "run": run_section, "mutants": mutants}
+    return make_results(mutants, **{"operators": list(OPERATORS), "settings": dict(SETTINGS),
+                                    **run})
 
 
 def scored(killed: int, survived: int, file: str = "src/pkg/mod.py", prefix: str = "",
