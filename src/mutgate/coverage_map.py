@@ -89,13 +89,14 @@ def project_hash(config: Config) -> str:
     digest = hashlib.sha256()
     digest.update(json.dumps([MAP_VERSION, config.paths, config.tests, config.pytest_args,
                               sys.version, os.environ.get("PYTHONHASHSEED")]).encode())
-    for path in sorted(_project_files(config.root)):
+    for path in sorted(project_files(config.root)):
         digest.update(path.relative_to(config.root).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:20]
 
 
-def _project_files(root: Path):
+def project_files(root: Path):
+    """The project's own Python and configuration files (no VCS, venv or build dirs)."""
     skip = {".git", ".mutgate", ".tox", ".nox", ".venv", "venv", "node_modules", "build",
             "dist", "__pycache__", ".pytest_cache", ".eggs"}
     for dirpath, dirnames, filenames in os.walk(root):

@@ -147,11 +147,10 @@ SUITE_FILES = ("conftest.py", "pyproject.toml", "setup.cfg", "pytest.ini", "tox.
 def suite_hash(config: Config) -> str:
     """What every test depends on: conftest files and pytest's configuration."""
     digest = hashlib.sha256()
-    for name in SUITE_FILES:
-        for path in sorted(config.root.rglob(name)):
-            if not any(part.startswith(".") for part in path.relative_to(config.root).parts):
-                digest.update(path.relative_to(config.root).as_posix().encode())
-                digest.update(path.read_bytes())
+    for path in sorted(coverage_map.project_files(config.root)):
+        if path.name in SUITE_FILES:
+            digest.update(path.relative_to(config.root).as_posix().encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

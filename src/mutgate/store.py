@@ -206,11 +206,14 @@ class Store:
     def reusable(self, fingerprints: dict[str, str]) -> dict[str, Result]:
         """Finished results from earlier runs whose mutant id and fingerprint match."""
         found: dict[str, Result] = {}
-        query = ("SELECT id, fingerprint, status, killed_by, tests_run, duration_ms FROM mutants"
-                 " WHERE status NOT IN ('pending', 'error') ORDER BY run_id")
-        for mid, fp, status, killed_by, tests_run, duration_ms in self.db.execute(query):
-            if fingerprints.get(mid) == fp:
-                found[mid] = Result(mid, status, killed_by, tests_run, duration_ms or 0.0)
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id TEXT, fingerprint TEXT)")
+        self.db.execute("DELETE FROM wanted")
+        self.db.executemany("INSERT INTO wanted VALUES (?, ?)", fingerprints.items())
+        query = ("SELECT m.id, m.status, m.killed_by, m.tests_run, m.duration_ms FROM wanted w"
+                 " JOIN mutants m ON m.id = w.id AND m.fingerprint = w.fingerprint"
+                 " WHERE m.status NOT IN ('pending', 'error') ORDER BY m.run_id")
+        for mid, status, killed_by, tests_run, duration_ms in self.db.execute(query):
+            found[mid] = Result(mid, status, killed_by, tests_run, duration_ms or 0.0)
         return found
 
     def history(self) -> list[dict[str, Any]]:

@@ -77,6 +77,7 @@ class WarmSession:
         session = Session.from_config(config)
         config.hook.pytest_sessionstart(session=session)
         config.hook.pytest_collection(session=session)
+        _cheap_failure_reports()  # this process never runs a test; its children do
         warm = cls(root=root, args=args, session=session)
         warm.items = {item.nodeid: item for item in session.items}
         return warm
@@ -231,7 +232,6 @@ def _child(index: FunctionIndex, filename: str, qualname: str, code, tests: list
         cpu = int(timeout_s * 2) + 10  # a backstop should the parent fail to kill us
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         limit_memory(limit_bytes)
-        _cheap_failure_reports()
         index.swap(filename, qualname, code)
         killed_by = None
         ran = 0
