@@ -123,7 +123,9 @@ def test_the_diff_replaces_exactly_the_mutant_text(
         [*before, head + replacement + tail, *after]
     ) + "\n"
     rows = mutant_diff(source, m).split("\n")
-    if original != replacement:
+    if original == replacement:
+        assert not [r for r in rows[2:] if r.startswith(("-", "+"))], rows
+    else:
         assert f"-{head}{original}{tail}" in rows
         assert f"+{head}{replacement}{tail}" in rows
         assert rows[2] == f"@@ -{len(before) + 1} +{len(before) + 1} @@"
