@@ -118,7 +118,7 @@ def make_baseline(results: Mapping[str, Any], project: str) -> dict[str, Any]:
         "overall": {
             "score": round_score(score(counts)),
             "counts": counts,
-            "ci95": [round_score(v) for v in ci95] if _is_interval(ci95) else None,
+            "ci95": [round_score(v) for v in ci95] if is_interval(ci95) else None,
         },
         "files": file_summaries(mutants),
         **measured_with(results),
@@ -135,16 +135,16 @@ def render_baseline(data: Mapping[str, Any]) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def _is_interval(value: Any) -> bool:
+def is_interval(value: Any) -> bool:
     return (
         isinstance(value, (list, tuple))
         and len(value) == 2
-        and all(_is_number(v) and 0 <= v <= 100 for v in value)
+        and all(is_finite_number(v) and 0 <= v <= 100 for v in value)
         and value[0] <= value[1]
     )
 
 
-def _is_number(value: Any) -> bool:
+def is_finite_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -232,7 +232,7 @@ def _check(data: Any, project: str | None) -> None:
 def _check_summary(summary: Any, where: str, with_interval: bool = False) -> None:
     summary = _mapping(summary, where)
     value = _field(summary, "score", where)
-    if value is not None and not (_is_number(value) and 0 <= value <= 100):
+    if value is not None and not (is_finite_number(value) and 0 <= value <= 100):
         raise _Invalid(f"{where}.score must be a number from 0 to 100 or null, not {_show(value)}")
     counts = _mapping(_field(summary, "counts", where), f"{where}.counts")
     for status, count in counts.items():
@@ -240,7 +240,7 @@ def _check_summary(summary: Any, where: str, with_interval: bool = False) -> Non
             raise _Invalid(f"{where}.counts[{status!r}] must be a count, not {_show(count)}")
     if with_interval:
         ci95 = summary.get("ci95")
-        if ci95 is not None and not _is_interval(ci95):
+        if ci95 is not None and not is_interval(ci95):
             raise _Invalid(f"{where}.ci95 must be [low, high] percent or null, not {_show(ci95)}")
 
 

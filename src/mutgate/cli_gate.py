@@ -92,13 +92,16 @@ def gate(ctx: click.Context, baseline_file: str | None, tolerance: float | None,
     results = _latest_results(config)
     data = load_baseline(_baseline_path(config, baseline_file), project_name(config.root))
     ref = diff_ref or results["run"].get("diff_ref")
-    changed = None
     rule = config.survivor_rule
-    if ref:
+    if ref and not survivor_rule and rule == "anywhere":
+        rule = "changed-lines"  # with a diff, the default rule judges the changed lines
+    changed = None
+    if rule == "changed-lines":
+        if not ref:
+            raise ConfigError("survivor rule 'changed-lines' needs a diff: pass --diff REF")
         from mutgate.in_diff import changed_lines
 
         changed = changed_lines(config.root, ref)
-        rule = survivor_rule or "changed-lines"
     partial = bool(results["run"].get("diff_ref"))
     verdict = judge(results, data, config.tolerance, rule, changed, partial=partial)
     click.echo(render_verdict(verdict, results), nl=False)  # it ends with a newline
@@ -148,7 +151,7 @@ def _github_output(results: dict[str, Any], verdict: Any, baseline_score: float 
     if summary:
         verdict_lines = [f"**{escape_markdown(summary_line(verdict))}**", ""]
         verdict_lines += [f"- {escape_markdown(reason)}" for reason in verdict.reasons]
-        with open(summary, "a", encoding="utf-8") as handle:
+        with _writing(summary), open(summary, "a", encoding="utf-8") as handle:
             handle.write(to_markdown(results, baseline_score) + "\n"
                          + "\n".join(verdict_lines).rstrip("\n") + "\n\n")
 

@@ -7,7 +7,6 @@ own pytest configuration find the tests.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 import sys
@@ -195,10 +194,6 @@ def is_test_file(rel_path: str) -> bool:
     if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
         return True
     return any(part in TEST_DIR_NAMES for part in parts[:-1])
-
-
-def replace(config: Config, **changes: Any) -> Config:
-    return dataclasses.replace(config, **changes)
 
 
 def project_name(root: Path) -> str:

@@ -12,17 +12,24 @@ place and noticed none of them — coverage without assertions.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from mutgate.baseline import VERDICTS, file_summaries, measured_with, result_mutants, run_info
+from mutgate.baseline import (
+    VERDICTS,
+    file_summaries,
+    is_finite_number,
+    is_interval,
+    measured_with,
+    result_mutants,
+    run_info,
+)
+from mutgate.config import SURVIVOR_RULES
 from mutgate.errors import ConfigError
 from mutgate.outcome import DETECTED, PENDING, SURVIVED, count_statuses, score
 from mutgate.stats import score_interval
 
-SURVIVOR_RULES = ("anywhere", "changed-lines", "off")
 #: Scores are compared as the baseline stores them (two decimals); this absorbs float noise.
 _EPSILON = 1e-9
 _CHANGE_WIDTH = 60
@@ -72,7 +79,7 @@ def judge(
     ``ConfigError`` for a bad tolerance or rule, ``"changed-lines"`` without ``changed_lines``,
     or a run measured with other operators or settings than the baseline.
     """
-    if not _is_number(tolerance) or tolerance < 0:
+    if not is_finite_number(tolerance) or tolerance < 0:
         raise ConfigError(f"the tolerance must be a number of percentage points >= 0, "
                           f"not {tolerance!r}")
     if survivor_rule not in SURVIVOR_RULES:
@@ -314,8 +321,7 @@ def _survivor_view(mutant: Mapping[str, Any]) -> dict[str, Any]:
 def _run_interval(run: Mapping[str, Any], counts: Mapping[str, int]) -> tuple[float, float]:
     """The run's 95% interval, or one computed from its counts when the run did not record it."""
     ci95 = run.get("ci95")
-    if (isinstance(ci95, (list, tuple)) and len(ci95) == 2 and all(_is_number(v) for v in ci95)
-            and ci95[0] <= ci95[1]):
+    if is_interval(ci95):
         return (float(ci95[0]), float(ci95[1]))
     return score_interval(counts)
 
@@ -372,6 +378,3 @@ def _pct(value: float | None) -> str:
 def _points(value: float) -> str:
     return f"{value:.1f}" if round(value, 1) == value else f"{value:g}"
 
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -101,6 +101,9 @@ class Store:
         except sqlite3.DatabaseError as exc:
             self._close_quietly()
             raise ConfigError(f"{path}: not a mutgate database ({exc})") from None
+        except OSError as exc:  # .mutgate is a file, or not writable
+            self._close_quietly()
+            raise ConfigError(f"{path}: cannot open ({exc.strerror or exc})") from None
         except BaseException:
             self._close_quietly()
             raise

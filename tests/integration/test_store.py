@@ -217,3 +217,10 @@ def test_a_store_from_a_newer_mutgate_is_refused(tmp_path: Path) -> None:
         db.execute("UPDATE meta SET value='99' WHERE key='schema'")
     with pytest.raises(ConfigError, match=r"written by a newer mutgate \(schema 99\)"):
         Store.open(tmp_path)
+
+
+def test_a_state_dir_that_is_a_file_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / ".mutgate").write_text("not a directory", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\.mutgate/results\.sqlite: cannot open"):
+        Store.open(tmp_path / ".mutgate")
+    assert (tmp_path / ".mutgate").read_text(encoding="utf-8") == "not a directory"
