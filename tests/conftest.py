@@ -13,21 +13,12 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from helpers.projects import write_project
 
 #: Directories whose content is mutgate's or Python's own state, not the project's files.
 STATE_DIRS = frozenset({".mutgate", "__pycache__"})
 
 _module_counter = itertools.count()
-
-
-def write_project(root: Path, files: dict[str, str]) -> Path:
-    """Write ``files`` (relative path → text, dedented) under ``root``; return ``root``."""
-    root.mkdir(parents=True, exist_ok=True)
-    for rel, text in files.items():
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return root
 
 
 def tree_hashes(root: Path) -> dict[str, str]:

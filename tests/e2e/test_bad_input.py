@@ -19,10 +19,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.projects import copy_fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("fast_pytest_subprocesses")]
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 _SCRIPT = Path(sys.executable).with_name("mutgate")
 MUTGATE = str(_SCRIPT) if _SCRIPT.exists() else "mutgate"
 #: What `mutgate run` may print on stderr before it fails (progress, not errors).
@@ -106,12 +106,6 @@ def real_mutgate(project: Path, *args: str) -> subprocess.CompletedProcess:
     """The installed console script itself, for the cases that guard the entry point."""
     return subprocess.run([MUTGATE, "-C", str(project), *args], capture_output=True, text=True,
                           timeout=300, cwd=project.parent)
-
-
-def copy_fixture(name: str, target: Path) -> Path:
-    shutil.copytree(FIXTURES / name, target,
-                    ignore=shutil.ignore_patterns(".mutgate", "__pycache__", ".pytest_cache"))
-    return target
 
 
 def error_line(done: subprocess.CompletedProcess, code: int, *fragments: str) -> str:

@@ -8,14 +8,13 @@ with the isolated (fresh process per mutant) reference on every mutant.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from helpers.expectations import check_expectations, read_expectations
+from helpers.projects import FIXTURES, copy_fixture
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 RUNNABLE = ["demo", "kinds", "flat", "loops", "weak", "pragmas", "htmlish"]
 
 pytestmark = pytest.mark.e2e
@@ -24,13 +23,6 @@ pytestmark = pytest.mark.e2e
 def mutgate(project: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     return subprocess.run(["mutgate", "-C", str(project), *args], capture_output=True,
                           text=True, timeout=timeout)
-
-
-def copy_fixture(name: str, tmp_path: Path) -> Path:
-    target = tmp_path / name
-    shutil.copytree(FIXTURES / name, target,
-                    ignore=shutil.ignore_patterns(".mutgate", "__pycache__", ".pytest_cache"))
-    return target
 
 
 def results(project: Path) -> dict:
@@ -43,7 +35,7 @@ def results(project: Path) -> dict:
 def test_fixture_statuses_match_expectations(name, tmp_path, hash_tree):
     if not (FIXTURES / name).is_dir():
         pytest.fail(f"fixture {name} is missing")
-    project = copy_fixture(name, tmp_path)
+    project = copy_fixture(name, tmp_path / name)
     before = hash_tree(project)
     done = mutgate(project, "run", "-j", "2")
     assert done.returncode == 0, done.stderr
@@ -61,7 +53,7 @@ def test_fixture_statuses_match_expectations(name, tmp_path, hash_tree):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["kinds", "flat", "loops", "weak", "demo"])
 def test_fork_engine_agrees_with_isolated_reference(name, tmp_path):
-    project = copy_fixture(name, tmp_path)
+    project = copy_fixture(name, tmp_path / name)
     assert mutgate(project, "run", "-j", "2").returncode == 0
     fork = {m["id"]: m["status"] for m in results(project)["mutants"]}
     done = mutgate(project, "run", "-j", "2", "--isolation", "subprocess", "--no-reuse")
@@ -73,7 +65,7 @@ def test_fork_engine_agrees_with_isolated_reference(name, tmp_path):
 
 
 def test_demo_summary_names_survivors_and_score(tmp_path):
-    project = copy_fixture("demo", tmp_path)
+    project = copy_fixture("demo", tmp_path / "demo")
     done = mutgate(project, "run")
     assert done.returncode == 0, done.stderr
     data = results(project)
@@ -93,7 +85,7 @@ def test_demo_summary_names_survivors_and_score(tmp_path):
 
 
 def test_second_run_reuses_every_result(tmp_path):
-    project = copy_fixture("weak", tmp_path)
+    project = copy_fixture("weak", tmp_path / "weak")
     assert mutgate(project, "run").returncode == 0
     first = {m["id"]: m["status"] for m in results(project)["mutants"]}
     again = mutgate(project, "run")
@@ -103,7 +95,7 @@ def test_second_run_reuses_every_result(tmp_path):
 
 
 def test_apply_writes_exactly_one_mutant(tmp_path):
-    project = copy_fixture("weak", tmp_path)
+    project = copy_fixture("weak", tmp_path / "weak")
     assert mutgate(project, "run").returncode == 0
     mutant = results(project)["mutants"][0]
     path = project / mutant["file"]

@@ -27,10 +27,12 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from helpers.commands import commit, ok, sh
+from helpers.projects import FIXTURES
 
 pytestmark = pytest.mark.e2e
 
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "gate_repo"
+FIXTURE = FIXTURES / "gate_repo"
 BASELINE = "mutgate-baseline.json"
 SHIPPING = "src/gatepkg/shipping.py"
 PRICING = "src/gatepkg/pricing.py"
@@ -55,35 +57,8 @@ KNOWN_SURVIVOR_LINES = sorted([f"{PRICING}:10"] * 3 + [f"{PRICING}:12"] * 3 + [f
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def hermetic_env(**extra: str) -> dict[str, str]:
-    """The environment of every subprocess: no user git config, no CI output, no plugins."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GITHUB_", "COVERAGE_", "MUTGATE_"))}
-    env.update(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", GIT_CONFIG_GLOBAL=os.devnull,
-               GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME="Gate Test",
-               GIT_AUTHOR_EMAIL="gate@example.invalid", GIT_COMMITTER_NAME="Gate Test",
-               GIT_COMMITTER_EMAIL="gate@example.invalid")
-    env.update(extra)
-    return env
-
-
-def sh(cwd: Path, *cmd: str, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          env=hermetic_env(**env))
-
-
 def mutgate(project: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     return sh(project, "mutgate", *args, timeout=timeout)
-
-
-def ok(done: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
-    assert done.returncode == 0, f"{done.args} -> {done.returncode}\n{done.stdout}{done.stderr}"
-    return done
-
-
-def commit(project: Path, message: str) -> None:
-    ok(sh(project, "git", "add", "-A", "."))
-    ok(sh(project, "git", "commit", "-q", "--no-gpg-sign", "-m", message))
 
 
 def new_repo(source: Path, target: Path) -> Path:

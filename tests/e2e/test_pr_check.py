@@ -10,7 +10,6 @@ with GitHub annotations and a step summary when run under GitHub Actions.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -19,44 +18,19 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers.commands import commit, ok, sh
+from helpers.projects import FIXTURES
 
 pytestmark = pytest.mark.e2e
 
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "gate_repo"
+FIXTURE = FIXTURES / "gate_repo"
 CI_DOC = Path(__file__).resolve().parents[2] / "docs" / "ci.md"
 PRICING = "src/gatepkg/pricing.py"
 TAX_TEST = "tests/test_pricing.py::test_with_tax"
 
 
-def hermetic_env(**extra: str) -> dict[str, str]:
-    """No user git config, no CI variables of the outer run, no pytest plugins."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GITHUB_", "COVERAGE_", "MUTGATE_"))}
-    env.update(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", GIT_CONFIG_GLOBAL=os.devnull,
-               GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME="PR Test",
-               GIT_AUTHOR_EMAIL="pr@example.invalid", GIT_COMMITTER_NAME="PR Test",
-               GIT_COMMITTER_EMAIL="pr@example.invalid")
-    env.update(extra)
-    return env
-
-
-def sh(cwd: Path, *cmd: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300,
-                          env=hermetic_env(**env))
-
-
-def ok(done: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
-    assert done.returncode == 0, f"{done.args} -> {done.returncode}\n{done.stdout}{done.stderr}"
-    return done
-
-
 def results(repo: Path) -> dict:
     return json.loads(ok(sh(repo, "mutgate", "results", "--json")).stdout)
-
-
-def commit(repo: Path, message: str) -> None:
-    ok(sh(repo, "git", "add", "-A", "."))
-    ok(sh(repo, "git", "commit", "-q", "--no-gpg-sign", "-m", message))
 
 
 def open_pr(repo: Path, branch: str, step: str) -> None:

@@ -12,7 +12,6 @@ import json
 import os
 import random
 import resource
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -25,10 +24,10 @@ from pathlib import Path
 
 import pytest
 from helpers.expectations import check_expectations, read_expectations
+from helpers.projects import copy_fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("fast_pytest_subprocesses")]
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 _SCRIPT = Path(sys.executable).with_name("mutgate")
 MUTGATE = str(_SCRIPT) if _SCRIPT.exists() else "mutgate"
 MARK = "MUTGATE_TEST_MARK"
@@ -132,12 +131,6 @@ def statuses(project: Path) -> dict[str, str]:
 
 def integrity(project: Path) -> str:
     return query(project, "PRAGMA integrity_check")[0][0]
-
-
-def copy_fixture(name: str, target: Path) -> Path:
-    shutil.copytree(FIXTURES / name, target,
-                    ignore=shutil.ignore_patterns(".mutgate", "__pycache__", ".pytest_cache"))
-    return target
 
 
 FUNCTIONS = 6

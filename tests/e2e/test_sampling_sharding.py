@@ -9,24 +9,18 @@ as a CI matrix would) and a fresh copy that merges the shards' databases.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from helpers.commands import hermetic_env
+from helpers.projects import FIXTURES
 
 pytestmark = pytest.mark.e2e
 
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "gate_repo"
+FIXTURE = FIXTURES / "gate_repo"
 SHARDS = 3
-
-
-def hermetic_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GITHUB_", "COVERAGE_", "MUTGATE_"))}
-    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    return {**env, **extra}
 
 
 def start(project: Path, *args: str, **env: str) -> subprocess.Popen:

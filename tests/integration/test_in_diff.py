@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from helpers.projects import write_project
 
 from mutgate.errors import ConfigError
 from mutgate.in_diff import (
@@ -31,12 +32,6 @@ def commit_all(repo: Path, message: str) -> None:
     git(repo, "commit", "--quiet", "--no-verify", "-m", message)
 
 
-def write(repo: Path, path: str, text: str) -> None:
-    target = repo / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text)
-
-
 def edit_line(repo: Path, path: str, number: int, text: str) -> None:
     lines = (repo / path).read_text().splitlines(keepends=True)
     lines[number - 1] = text + "\n"
@@ -55,10 +50,8 @@ def repo(tmp_path: Path) -> Path:
         ("core.autocrlf", "false"),
     ):
         git(root, "config", key, value)
-    write(root, "src/pkg/mod.py", SOURCE)
-    write(root, "src/pkg/other.py", SOURCE)
-    write(root, "tests/test_mod.py", SOURCE)
-    write(root, ".gitignore", "build/\n")
+    write_project(root, {"src/pkg/mod.py": SOURCE, "src/pkg/other.py": SOURCE,
+                         "tests/test_mod.py": SOURCE, ".gitignore": "build/\n"})
     commit_all(root, "base")
     return root
 
@@ -107,15 +100,14 @@ def test_committed_staged_and_unstaged_changes_add_up(repo: Path) -> None:
 
 
 def test_new_untracked_python_file_counts_entirely(repo: Path) -> None:
-    write(repo, "src/pkg/new.py", "a = 1\nb = 2\n\nc = 3\n")
-    write(repo, "notes.txt", "not python\n")
-    write(repo, "build/generated.py", "ignored = True\n")
+    write_project(repo, {"src/pkg/new.py": "a = 1\nb = 2\n\nc = 3\n",
+                         "notes.txt": "not python\n", "build/generated.py": "ignored = True\n"})
     assert changed_lines(repo, "HEAD") == {"src/pkg/new.py": {1, 2, 3, 4}}
     assert changed_files(repo, "HEAD") == {"src/pkg/new.py"}
 
 
 def test_new_committed_file_counts_entirely(repo: Path) -> None:
-    write(repo, "src/pkg/added.py", "x = 1\ny = 2\n")
+    write_project(repo, {"src/pkg/added.py": "x = 1\ny = 2\n"})
     commit_all(repo, "add file")
     assert changed_lines(repo, "HEAD~1") == {"src/pkg/added.py": {1, 2}}
 
@@ -150,7 +142,7 @@ def test_pure_rename_changes_no_lines(repo: Path) -> None:
 def test_paths_are_relative_to_a_root_inside_the_repository(repo: Path) -> None:
     edit_line(repo, "src/pkg/mod.py", 2, "inside")
     edit_line(repo, "tests/test_mod.py", 2, "outside the root")
-    write(repo, "src/pkg/fresh.py", "z = 0\n")
+    write_project(repo, {"src/pkg/fresh.py": "z = 0\n"})
     assert changed_lines(repo / "src", "HEAD") == {"pkg/mod.py": {2}, "pkg/fresh.py": {1}}
 
 
@@ -169,8 +161,7 @@ def test_user_git_configuration_does_not_change_the_result(repo: Path) -> None:
 
 
 def test_unusual_file_names(repo: Path) -> None:
-    write(repo, 'src/we ird "name".py', "a = 1\n")
-    write(repo, "src/ünïcode.py", "b = 2\n")
+    write_project(repo, {'src/we ird "name".py': "a = 1\n", "src/ünïcode.py": "b = 2\n"})
     git(repo, "add", "--all")
     assert changed_lines(repo, "HEAD") == {'src/we ird "name".py': {1}, "src/ünïcode.py": {1}}
 

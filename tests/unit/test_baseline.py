@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.results import make_results
+from helpers.results import SETTINGS, make_results
+from helpers.results import make_mutant as mutant
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,24 +27,9 @@ from mutgate.errors import EXIT_GATE_FAILED, EXIT_USAGE, ConfigError
 from mutgate.outcome import count_statuses
 
 PROJECT = "demo"
+#: Not in order, so that a baseline's sorted operators show.
 OPERATORS = ["return", "operator", "boundary"]
-SETTINGS = {"timeout_factor": 2.0, "timeout_constant": 1.0}
-
-
-def mutant(mid: str, status: str = "killed", file: str = "src/pkg/mod.py", line: int = 10,
-           **extra: Any) -> dict[str, Any]:
-    data = {"id": mid, "file": file, "line": line, "col": 5, "end_line": line, "end_col": 10,
-            "operator": "operator.arith", "original": "a + b", "replacement": "a - b",
-            "qualname": "add", "status": status,
-            "killed_by": "tests/test_mod.py::test_add" if status == "killed" else None,
-            "covered_by": ["tests/test_mod.py::test_add"], "tests_run": 1, "duration_ms": 1.0}
-    data.update(extra)
-    return data
-
-
-def results(mutants: list[dict[str, Any]], **run: Any) -> dict[str, Any]:
-    return make_results(mutants, **{"operators": list(OPERATORS), "settings": dict(SETTINGS),
-                                    **run})
+results = functools.partial(make_results, operators=OPERATORS)
 
 
 def standard_run() -> dict[str, Any]:

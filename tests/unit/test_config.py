@@ -5,25 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.projects import write_project
 
 from mutgate.config import Config, infer_paths, is_test_file, load_config
 from mutgate.errors import EXIT_USAGE, ConfigError
 
 
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-    return root
-
-
 def with_table(root: Path, table: str) -> Path:
-    return write(root, {"pyproject.toml": f"[tool.mutgate]\n{table}\n", "pkg/__init__.py": ""})
+    return write_project(root, {"pyproject.toml": f"[tool.mutgate]\n{table}\n",
+                                "pkg/__init__.py": ""})
 
 
 # -- defaults ---------------------------------------------------------------------------------
 def test_defaults(tmp_path: Path) -> None:
-    write(tmp_path, {"pkg/__init__.py": ""})
+    write_project(tmp_path, {"pkg/__init__.py": ""})
     config = load_config(tmp_path)
     assert config == Config(
         root=tmp_path.resolve(), paths=["pkg"], tests=[], pytest_args=[],
@@ -36,33 +31,33 @@ def test_defaults(tmp_path: Path) -> None:
 
 
 def test_effective_jobs(tmp_path: Path) -> None:
-    write(tmp_path, {"pkg/__init__.py": ""})
+    write_project(tmp_path, {"pkg/__init__.py": ""})
     assert load_config(tmp_path, {"jobs": 3}).effective_jobs == 3
     assert load_config(tmp_path).effective_jobs >= 1
 
 
 # -- inference --------------------------------------------------------------------------------
 def test_src_layout_infers_every_src_package(tmp_path: Path) -> None:
-    write(tmp_path, {"src/beta/__init__.py": "", "src/alpha/__init__.py": "",
-                     "src/tests/__init__.py": "", "src/notapkg/mod.py": "",
-                     "flat/__init__.py": ""})
+    write_project(tmp_path, {"src/beta/__init__.py": "", "src/alpha/__init__.py": "",
+                             "src/tests/__init__.py": "", "src/notapkg/mod.py": "",
+                             "flat/__init__.py": ""})
     assert infer_paths(tmp_path) == ["src/alpha", "src/beta"]
 
 
 def test_flat_layout_infers_the_top_level_package_not_tests_or_docs(tmp_path: Path) -> None:
-    write(tmp_path, {"shop/__init__.py": "", "tests/__init__.py": "", "docs/__init__.py": "",
-                     ".hidden/__init__.py": "", "setup.py": ""})
+    write_project(tmp_path, {"shop/__init__.py": "", "tests/__init__.py": "",
+                             "docs/__init__.py": "", ".hidden/__init__.py": "", "setup.py": ""})
     assert infer_paths(tmp_path) == ["shop"]
 
 
 def test_single_module_layout_infers_the_module(tmp_path: Path) -> None:
-    write(tmp_path, {"tool.py": "", "test_tool.py": "", "tool_test.py": "", "conftest.py": "",
-                     "setup.py": "", "noxfile.py": ""})
+    write_project(tmp_path, {"tool.py": "", "test_tool.py": "", "tool_test.py": "",
+                             "conftest.py": "", "setup.py": "", "noxfile.py": ""})
     assert infer_paths(tmp_path) == ["tool.py"]
 
 
 def test_nothing_to_mutate_is_a_config_error_that_says_what_to_set(tmp_path: Path) -> None:
-    write(tmp_path, {"test_only.py": "", "tests/test_a.py": ""})
+    write_project(tmp_path, {"test_only.py": "", "tests/test_a.py": ""})
     with pytest.raises(ConfigError, match=r"cannot tell what to mutate .*set paths in "
                                           r"\[tool\.mutgate\]"):
         load_config(tmp_path)
@@ -96,8 +91,9 @@ def test_pytest_args_may_be_a_list(tmp_path: Path) -> None:
 
 
 def test_other_tool_tables_are_ignored(tmp_path: Path) -> None:
-    write(tmp_path, {"pyproject.toml": "[tool.ruff]\nline-length = 3\n[project]\nname='x'\n",
-                     "pkg/__init__.py": ""})
+    write_project(tmp_path, {"pyproject.toml": "[tool.ruff]\nline-length = 3\n"
+                                               "[project]\nname='x'\n",
+                             "pkg/__init__.py": ""})
     assert load_config(tmp_path).paths == ["pkg"]
 
 
@@ -116,14 +112,14 @@ def test_override_of_zero_jobs_is_kept(tmp_path: Path) -> None:
 
 # -- errors name the culprit ------------------------------------------------------------------
 def test_malformed_toml_names_the_file(tmp_path: Path) -> None:
-    write(tmp_path, {"pyproject.toml": "[tool.mutgate\njobs = 1\n", "pkg/__init__.py": ""})
+    write_project(tmp_path, {"pyproject.toml": "[tool.mutgate\njobs = 1\n", "pkg/__init__.py": ""})
     with pytest.raises(ConfigError, match=r"pyproject\.toml: malformed TOML: .*line 1") as info:
         load_config(tmp_path)
     assert info.value.exit_code == EXIT_USAGE
 
 
 def test_mutgate_section_that_is_not_a_table(tmp_path: Path) -> None:
-    write(tmp_path, {"pyproject.toml": "[tool]\nmutgate = 3\n", "pkg/__init__.py": ""})
+    write_project(tmp_path, {"pyproject.toml": "[tool]\nmutgate = 3\n", "pkg/__init__.py": ""})
     with pytest.raises(ConfigError, match=r"\[tool\.mutgate\] must be a table"):
         load_config(tmp_path)
 
@@ -151,7 +147,7 @@ def test_wrong_types_name_the_key_and_the_value(tmp_path: Path, line: str, messa
 
 
 def test_wrong_type_in_an_override_names_the_option(tmp_path: Path) -> None:
-    write(tmp_path, {"pkg/__init__.py": ""})
+    write_project(tmp_path, {"pkg/__init__.py": ""})
     with pytest.raises(ConfigError, match=r"^option --timeout-factor: expected int or float, "
                                           r"got 'fast'$"):
         load_config(tmp_path, {"timeout_factor": "fast"})

@@ -7,14 +7,9 @@ from typing import Any
 
 import pytest
 from helpers.expectations import VALID_STATUSES, check_expectations, read_expectations
+from helpers.projects import write_project
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-
-
-def write(root: Path, relative: str, text: str) -> None:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 def mutant(file: str, line: int, status: str, operator: str = "operator.arith") -> dict[str, Any]:
@@ -32,17 +27,16 @@ def mutant(file: str, line: int, status: str, operator: str = "operator.arith") 
 
 
 def test_reads_markers_with_relative_posix_paths_and_line_numbers(tmp_path: Path) -> None:
-    write(
-        tmp_path,
-        "src/pkg/mod.py",
-        "def f(a, b):\n"
-        "    return a + b  # expect: killed\n"
-        "\n"
-        "def g(n):\n"
-        "    while n:  # expect: none\n"
-        "        n -= 1  # expect: timeout\n",
-    )
-    write(tmp_path, "src/pkg/sub/deep.py", "X = 1 + 1  # expect: survived\n")
+    write_project(tmp_path, {
+        "src/pkg/mod.py":
+            "def f(a, b):\n"
+            "    return a + b  # expect: killed\n"
+            "\n"
+            "def g(n):\n"
+            "    while n:  # expect: none\n"
+            "        n -= 1  # expect: timeout\n",
+        "src/pkg/sub/deep.py": "X = 1 + 1  # expect: survived\n",
+    })
 
     assert read_expectations(tmp_path) == {
         ("src/pkg/mod.py", 2): "killed",
@@ -54,7 +48,7 @@ def test_reads_markers_with_relative_posix_paths_and_line_numbers(tmp_path: Path
 
 def test_skips_tests_conftest_caches_and_hidden_directories(tmp_path: Path) -> None:
     marked = "x = 1 + 1  # expect: killed\n"
-    for relative in (
+    skipped = (
         "tests/test_mod.py",
         "tests/helpers.py",
         "pkg/tests/test_inner.py",
@@ -63,48 +57,46 @@ def test_skips_tests_conftest_caches_and_hidden_directories(tmp_path: Path) -> N
         "conftest.py",
         ".venv/lib/site.py",
         "pkg/__pycache__/mod.py",
-    ):
-        write(tmp_path, relative, marked)
-    write(tmp_path, "pkg/mod.py", marked)
+    )
+    write_project(tmp_path, dict.fromkeys([*skipped, "pkg/mod.py"], marked))
 
     assert read_expectations(tmp_path) == {("pkg/mod.py", 1): "killed"}
 
 
 def test_only_comments_count_not_strings(tmp_path: Path) -> None:
-    write(
-        tmp_path,
-        "mod.py",
-        'TEXT = "# expect: killed"\n'
-        'DOC = """\n'
-        "# expect: survived\n"
-        '"""\n'
-        "y = 2 * 3  # a comment first # expect: killed\n",
-    )
+    write_project(tmp_path, {
+        "mod.py":
+            'TEXT = "# expect: killed"\n'
+            'DOC = """\n'
+            "# expect: survived\n"
+            '"""\n'
+            "y = 2 * 3  # a comment first # expect: killed\n",
+    })
 
     assert read_expectations(tmp_path) == {("mod.py", 5): "killed"}
 
 
 def test_marker_after_a_pragma(tmp_path: Path) -> None:
-    write(tmp_path, "mod.py", "z = 1 - 1  # pragma: no mutate  # expect: none\n")
+    write_project(tmp_path, {"mod.py": "z = 1 - 1  # pragma: no mutate  # expect: none\n"})
 
     assert read_expectations(tmp_path) == {("mod.py", 1): "none"}
 
 
 def test_file_with_a_syntax_error_is_still_read(tmp_path: Path) -> None:
-    write(tmp_path, "broken.py", "def f(x):\n    return (x +  # expect: killed\n")
+    write_project(tmp_path, {"broken.py": "def f(x):\n    return (x +  # expect: killed\n"})
 
     assert read_expectations(tmp_path) == {("broken.py", 2): "killed"}
 
 
 def test_unknown_status_is_an_error(tmp_path: Path) -> None:
-    write(tmp_path, "pkg/mod.py", "a = 1\nb = a + 1  # expect: kiled\n")
+    write_project(tmp_path, {"pkg/mod.py": "a = 1\nb = a + 1  # expect: kiled\n"})
 
     with pytest.raises(ValueError, match=r"pkg/mod.py:2: unknown expected status 'kiled'"):
         read_expectations(tmp_path)
 
 
 def test_project_without_markers(tmp_path: Path) -> None:
-    write(tmp_path, "pkg/mod.py", "a = 1 + 1\n")
+    write_project(tmp_path, {"pkg/mod.py": "a = 1 + 1\n"})
 
     assert read_expectations(tmp_path) == {}
 
@@ -171,7 +163,7 @@ def test_results_without_mutants() -> None:
 
 
 def test_round_trip_on_a_project(tmp_path: Path) -> None:
-    write(tmp_path, "src/p/m.py", "def f(a, b):\n    return a * b  # expect: killed\n")
+    write_project(tmp_path, {"src/p/m.py": "def f(a, b):\n    return a * b  # expect: killed\n"})
     results = {
         "mutants": [
             mutant("src/p/m.py", 2, "killed"),

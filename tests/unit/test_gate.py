@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.results import make_results
+from helpers.results import T_ADD
+from helpers.results import make_mutant as mutant
+from helpers.results import make_results as results
 
 from mutgate.atomic import write_text_atomic
 from mutgate.baseline import load_baseline, make_baseline, render_baseline
@@ -15,26 +17,7 @@ from mutgate.errors import ConfigError
 from mutgate.gate import GateVerdict, assertion_free_tests, judge, render_verdict, summary_line
 
 PROJECT = "demo"
-OPERATORS = ["boundary", "operator", "return"]
-SETTINGS = {"timeout_factor": 2.0, "timeout_constant": 1.0}
-T_ADD = "tests/test_mod.py::test_add"
 T_SMOKE = "tests/test_mod.py::test_smoke"
-
-
-def mutant(mid: str, status: str = "killed", file: str = "src/pkg/mod.py", line: int = 10,
-           **extra: Any) -> dict[str, Any]:
-    data = {"id": mid, "file": file, "line": line, "col": 5, "end_line": line, "end_col": 10,
-            "operator": "operator.arith", "original": "a + b", "replacement": "a - b",
-            "qualname": "add", "status": status,
-            "killed_by": T_ADD if status in ("killed", "timeout") else None,
-            "covered_by": [T_ADD], "tests_run": 1, "duration_ms": 1.0}
-    data.update(extra)
-    return data
-
-
-def results(mutants: list[dict[str, Any]], **run: Any) -> dict[str, Any]:
-    return make_results(mutants, **{"operators": list(OPERATORS), "settings": dict(SETTINGS),
-                                    **run})
 
 
 def scored(killed: int, survived: int, file: str = "src/pkg/mod.py", prefix: str = "",

@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers.projects import write_project
 
 from mutgate.config import load_config
 from mutgate.coverage_map import CoverageMap
@@ -287,15 +288,8 @@ PROJECT = {
 }
 
 
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    return root
-
-
 def test_source_files_leave_out_tests_and_excluded_paths(tmp_path: Path) -> None:
-    write(tmp_path, PROJECT)
+    write_project(tmp_path, PROJECT)
     config = load_config(tmp_path, {"exclude": ["pkg/vendored/*"]})
     assert source_files(config) == ["pkg/__init__.py", "pkg/mod.py"]
     assert source_files(load_config(tmp_path)) == [
@@ -303,7 +297,7 @@ def test_source_files_leave_out_tests_and_excluded_paths(tmp_path: Path) -> None
 
 
 def test_generate_keeps_covered_lines_with_their_tests(tmp_path: Path) -> None:
-    write(tmp_path, PROJECT)
+    write_project(tmp_path, PROJECT)
     cov = CoverageMap(lines={"pkg/mod.py": {2: ["t::slow", "t::fast"]}},
                       import_lines={"pkg/mod.py": {1, 4}},
                       durations={"t::slow": 2.0, "t::fast": 0.1})
@@ -313,7 +307,7 @@ def test_generate_keeps_covered_lines_with_their_tests(tmp_path: Path) -> None:
 
 
 def test_generate_selects_families_and_single_operators(tmp_path: Path) -> None:
-    write(tmp_path, PROJECT)
+    write_project(tmp_path, PROJECT)
     cov = CoverageMap(lines={"pkg/mod.py": {2: ["t::a"], 5: ["t::a"]}},
                       import_lines={}, durations={})
     only_return = generate(load_config(tmp_path, {"operators": ["return"]}), cov)
