@@ -18,7 +18,7 @@ import tempfile
 import time
 import warnings
 
-from mutgate.execution.isolated import covering_test_files, verdict, write_spec
+from mutgate.execution.isolated import PLUGIN_ARGS, covering_test_files, verdict, write_spec
 from mutgate.execution.warm import (
     PRISTINE_WARNING_FILTERS,
     Job,
@@ -68,8 +68,7 @@ def _fresh_child(args: list[str], files: list[str], root: str, spec_path: str,
         os.environ["MUTGATE_MUTANT_SPEC"] = spec_path
         import pytest
 
-        pytest.main(["-p", "mutgate.plugins.isolated_plugin", "-x", "-q", "--tb=no",
-                     "--no-header", *args, *files])
+        pytest.main([*PLUGIN_ARGS, *args, *files])
         with open(result_path, encoding="utf-8") as handle:
             payload = json.load(handle)
         payload["modules"] = sorted(name for name in sys.modules if name not in known)

@@ -28,6 +28,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+from mutgate.execution import pytest_memo
 from mutgate.execution.swap import (
     FunctionIndex,
     SwapError,
@@ -72,6 +73,7 @@ class WarmSession:
 
         os.chdir(root)
         _silence_stdio()
+        pytest_memo.install()
         config = _prepareconfig([*args, "-s", "-q"], plugins=None)
         config._do_configure()
         session = Session.from_config(config)

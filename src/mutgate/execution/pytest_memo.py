@@ -1,0 +1,92 @@
+"""What a new pytest session in a forked worker child would otherwise work out again.
+
+A fresh-import child (`fresh.py`) starts a whole pytest session per mutant. Most of its time
+went to work whose answer cannot have changed since the warm worker's own session started:
+parsing, rewriting and compiling the test modules' asserts (this environment often sets
+PYTHONDONTWRITEBYTECODE, so pytest keeps no rewritten pyc), and reading every installed
+distribution's metadata to find plugin entry points. `install()` runs in the worker before
+its own session is configured, so the answers are in memory when the worker forks.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import os
+from collections.abc import Iterator
+from typing import Any
+
+
+def install() -> None:
+    """Memoize assertion rewriting and plugin discovery in this process (idempotent)."""
+    _remember_rewrites()
+    _remember_distributions()
+
+
+def _remember_rewrites() -> None:
+    """Keep each rewritten test module's code, keyed by its file's path, size and mtime."""
+    from _pytest.assertion import rewrite
+
+    original = rewrite._rewrite_test
+    if getattr(original, "mutgate_memo", False):
+        return
+    memo: dict[tuple[str, int, int], tuple[Any, Any]] = {}
+
+    def rewrite_test(fn, config):
+        stat = os.stat(fn)
+        key = (str(fn), stat.st_mtime_ns, stat.st_size)
+        if key not in memo:
+            memo[key] = original(fn, config)
+        return memo[key]
+
+    rewrite_test.mutgate_memo = True  # type: ignore[attr-defined]
+    rewrite._rewrite_test = rewrite_test
+
+
+class _KnownDistribution(importlib.metadata.Distribution):
+    """An installed distribution whose metadata files are read once."""
+
+    def __init__(self, found: importlib.metadata.Distribution) -> None:
+        self._found = found
+        self._texts: dict[str, str | None] = {}
+
+    def read_text(self, filename: str) -> str | None:
+        if filename not in self._texts:
+            self._texts[filename] = self._found.read_text(filename)
+        return self._texts[filename]
+
+    def locate_file(self, path: Any) -> Any:
+        return self._found.locate_file(path)
+
+    @functools.cached_property
+    def entry_points(self) -> importlib.metadata.EntryPoints:  # type: ignore[override]
+        return super().entry_points
+
+
+def _remember_distributions() -> None:
+    """While pytest configures a session, `importlib.metadata.distributions()` (which pluggy and
+    pytest walk for entry points and plugin files) answers from a list read once."""
+    from _pytest import config as pytest_config
+
+    original = pytest_config._prepareconfig
+    if getattr(original, "mutgate_memo", False):
+        return
+    known: list[_KnownDistribution] = []
+
+    def distributions(**kwargs: Any) -> Iterator[importlib.metadata.Distribution]:
+        if kwargs:
+            return iter(importlib.metadata.Distribution.discover(**kwargs))
+        if not known:
+            known.extend(_KnownDistribution(d) for d in importlib.metadata.Distribution.discover())
+        return iter(known)
+
+    def prepareconfig(*args: Any, **kwargs: Any) -> Any:
+        walk = importlib.metadata.distributions
+        importlib.metadata.distributions = distributions
+        try:
+            return original(*args, **kwargs)
+        finally:
+            importlib.metadata.distributions = walk
+
+    prepareconfig.mutgate_memo = True  # type: ignore[attr-defined]
+    pytest_config._prepareconfig = prepareconfig
