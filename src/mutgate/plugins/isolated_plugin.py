@@ -42,6 +42,16 @@ sys.meta_path.insert(0, _MutantFinder())
 _state = {"killed_by": None, "ran": 0, "collect_error": None}
 
 
+def pytest_configure(config):
+    # At its end a session collects garbage five times to report unraisable exceptions; the
+    # verdict is written by then, and the report would go nowhere.
+    try:
+        from _pytest.unraisableexception import gc_collect_iterations_key
+    except ImportError:
+        return
+    config.stash[gc_collect_iterations_key] = 0
+
+
 def pytest_collectreport(report):
     if report.failed and _state["collect_error"] is None:
         _state["collect_error"] = report.nodeid or "<collection>"
