@@ -21,6 +21,7 @@ from typing import Any
 
 from mutgate.errors import EXIT_GATE_FAILED, ConfigError, MutgateError
 from mutgate.outcome import DETECTED, PENDING, STATUSES, SURVIVED, count_statuses, score
+from mutgate.text import shorten
 
 FORMAT_VERSION = 1
 BASELINE_FILENAME = "mutgate-baseline.json"
@@ -279,7 +280,7 @@ def _show(value: Any) -> str:
         text = json.dumps(value, ensure_ascii=True, default=str)
     except (ValueError, RecursionError):
         return _kind(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return shorten(text, 40, "...")
 
 
 # -- staleness and the ratchet ------------------------------------------------------------------

@@ -20,6 +20,7 @@ from mutgate.config import Config, load_config
 from mutgate.errors import ConfigError, MutgateError
 from mutgate.outcome import STATUSES, SURVIVED
 from mutgate.store import Store
+from mutgate.text import one_line_change
 
 EXIT_INTERNAL = 4
 EXIT_INTERRUPTED = 130
@@ -158,17 +159,12 @@ def render_summary(results: dict[str, Any], survivors: int = 10) -> str:
         lines.append(f"\nsurvivors ({len(alive)}):")
         for m in alive[:survivors]:
             lines.append(f"  {m['id']}  {m['file']}:{m['line']}  {m['operator']}  "
-                         f"{_one_line(m['original'])} -> {_one_line(m['replacement'])}")
+                         f"{one_line_change(m['original'], m['replacement'], 40)}")
         if len(alive) > survivors:
             lines.append(f"  ... and {len(alive) - survivors} more: "
                          "mutgate results --status survived")
         lines.append("see one with: mutgate show ID")
     return "\n".join(lines)
-
-
-def _one_line(text: str, width: int = 40) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 @cli.command()
@@ -186,7 +182,7 @@ def results(ctx: click.Context, as_json: bool, status: str | None, run_id: int |
         return
     for m in data["mutants"]:
         click.echo(f"{m['id']}  {m['status']:<9} {m['file']}:{m['line']}  {m['operator']}  "
-                   f"{_one_line(m['original'])} -> {_one_line(m['replacement'])}")
+                   f"{one_line_change(m['original'], m['replacement'], 40)}")
     click.echo(render_summary({**data, "mutants": []}))
 
 

@@ -14,6 +14,7 @@ import click
 from mutgate.cli import _config, _store, cli
 from mutgate.config import Config, project_name
 from mutgate.errors import EXIT_GATE_FAILED, ConfigError
+from mutgate.text import one_line
 
 
 def _latest_results(config: Config) -> dict[str, Any]:
@@ -158,7 +159,7 @@ def _github_output(results: dict[str, Any], verdict: Any, baseline_score: float 
 
 def _workflow_data(text: str) -> str:
     """The message of a GitHub workflow command: one line, ``%`` escaped."""
-    return " ".join(str(text).replace("%", "%25").split())
+    return one_line(str(text).replace("%", "%25"))
 
 
 def _workflow_property(text: str) -> str:

@@ -29,6 +29,7 @@ from mutgate.config import SURVIVOR_RULES
 from mutgate.errors import ConfigError
 from mutgate.outcome import DETECTED, PENDING, SURVIVED, count_statuses, score
 from mutgate.stats import score_interval
+from mutgate.text import one_line_change
 
 #: Scores are compared as the baseline stores them (two decimals); this absorbs float noise.
 _EPSILON = 1e-9
@@ -350,13 +351,8 @@ def _tests_table(tests: list[dict[str, Any]]) -> list[str]:
 
 
 def _change(survivor: Mapping[str, Any]) -> str:
-    return f"{_one_line(survivor['original'])} -> {_one_line(survivor['replacement'])}"
-
-
-def _one_line(text: Any) -> str:
-    flat = " ".join(str(text).split())
-    limit = _CHANGE_WIDTH // 2
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+    return one_line_change(survivor["original"], survivor["replacement"], _CHANGE_WIDTH // 2,
+                           "...")
 
 
 def _tests(tests: list[str]) -> str:

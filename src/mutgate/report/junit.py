@@ -17,6 +17,7 @@ from mutgate.outcome import DETECTED, SURVIVED, TIMEOUT
 from mutgate.report.diff import mutant_diff
 from mutgate.report.output import write_report_file
 from mutgate.report.summary import summarize_files
+from mutgate.text import one_line_change, shorten
 
 # XML 1.0 cannot hold these characters at all, not even as character references.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -30,11 +31,9 @@ def xml_text(text: object) -> str:
 
 def case_name(mutant: Mapping[str, Any]) -> str:
     """``line 12: operator.arith a + b -> a - b``, on one line and shortened when long."""
-    original = _one_line(mutant.get("original", ""))
-    replacement = _one_line(mutant.get("replacement", ""))
+    change = one_line_change(mutant.get("original", ""), mutant.get("replacement", ""))
     operator = mutant.get("operator", "?")
-    name = f"line {mutant.get('line', '?')}: {operator} {original} -> {replacement}"
-    return xml_text(name if len(name) <= _MAX_NAME else name[: _MAX_NAME - 1] + "…")
+    return xml_text(shorten(f"line {mutant.get('line', '?')}: {operator} {change}", _MAX_NAME))
 
 
 def to_junit(results: Mapping[str, Any], sources: Mapping[str, str]) -> ET.Element:
@@ -112,7 +111,3 @@ def _set_stats(element: ET.Element, stats: Mapping[str, float]) -> None:
     element.set("errors", "0")
     element.set("skipped", str(int(stats["skipped"])))
     element.set("time", f"{stats['time']:.3f}")
-
-
-def _one_line(text: object) -> str:
-    return " ".join(str(text).split())

@@ -18,6 +18,7 @@ from mutgate.report.summary import (
     overall_counts,
     overall_score,
 )
+from mutgate.text import one_line
 
 _COLUMNS = (
     (KILLED, "killed"),
@@ -42,15 +43,12 @@ def escape_markdown(text: str) -> str:
 
     Line breaks and runs of whitespace become single spaces (a table cell is one line).
     """
-    return " ".join(str(text).split()).translate(_REFERENCES)
+    return one_line(text).translate(_REFERENCES)
 
 
 def code(text: str, limit: int = _MAX_CELL) -> str:
     """``text`` shown as code in Markdown and in a table cell, shortened to ``limit`` chars."""
-    flat = " ".join(str(text).split())
-    if len(flat) > limit:
-        flat = flat[: limit - 1] + "…"
-    return f"<code>{escape_markdown(flat)}</code>"
+    return f"<code>{escape_markdown(one_line(text, limit))}</code>"
 
 
 def to_markdown(
