@@ -55,9 +55,10 @@ class Mutant:
 
     def apply_to(self, source: str) -> str:
         """Return ``source`` with this mutant's edit applied."""
-        if source[self.start : self.end] != self.original:
+        mutated = splice(source, self.start, self.end, self.original, self.replacement)
+        if mutated is None:
             raise ValueError(f"{self.file}:{self.line}: source changed since the mutant was made")
-        return source[: self.start] + self.replacement + source[self.end :]
+        return mutated
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -72,6 +73,14 @@ class Mutant:
         span = data.get("target_span")
         data["target_span"] = tuple(span) if span else None
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+def splice(text: str, start: int, end: int, original: str, replacement: str) -> str | None:
+    """``text`` with ``text[start:end]`` replaced by ``replacement``, or None when that slice
+    is not ``original`` (the text changed since the mutant was made)."""
+    if text[start:end] != original:
+        return None
+    return text[:start] + replacement + text[end:]
 
 
 def mutant_id(

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from mutgate.generate import mutants_of_source
-from mutgate.mutant import FAMILIES, Mutant, mutant_id
+from mutgate.mutant import FAMILIES, Mutant, mutant_id, splice
 
 SOURCE = "class Calc:\n    def add(self, a, b):\n        return a + b\n"
 
@@ -40,6 +40,12 @@ def test_apply_to_leaves_the_rest_of_the_text_byte_identical() -> None:
     source = "x = 1  \t# tabs\r\ny = x + 2\r\n\r\n"
     (m,) = [m for m in mutants_of_source("m.py", source)]
     assert m.apply_to(source) == "x = 1  \t# tabs\r\ny = x - 2\r\n\r\n"
+
+
+def test_splice_replaces_the_slice_only_when_it_holds_the_original() -> None:
+    assert splice("x = a + b\n", 4, 9, "a + b", "a - b") == "x = a - b\n"
+    assert splice("x = a + b\n", 4, 9, "a * b", "a - b") is None
+    assert splice("x = a + b\n", 5, 10, "a + b", "a - b") is None
 
 
 def test_family_is_the_part_before_the_dot() -> None:

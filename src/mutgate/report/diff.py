@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
+from mutgate.mutant import splice
+
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _HUNK = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@$")
 
@@ -95,12 +97,14 @@ def _locate(
         return None
     segment = "\n".join(lines[first:last])
     wanted = _NEWLINE.sub("\n", original)
+    replacement = _NEWLINE.sub("\n", replacement)
     col = int(mutant.get("col", 1)) - 1
-    if segment[col : col + len(wanted)] != wanted:
+    mutated = splice(segment, col, col + len(wanted), wanted, replacement)
+    if mutated is None:
         col = segment.find(wanted)
         if col < 0:
             return None
-    mutated = segment[:col] + _NEWLINE.sub("\n", replacement) + segment[col + len(wanted) :]
+        mutated = splice(segment, col, col + len(wanted), wanted, replacement)
     return first, last, mutated.split("\n")
 
 
