@@ -167,6 +167,19 @@ def test_history_lists_complete_runs_with_their_scores(store: Store) -> None:
     assert (store.latest_run(), store.latest_run("running")) == (third, second)
 
 
+def test_history_scores_each_run_by_its_own_mutants(store: Store) -> None:
+    empty = store.begin_run(OPTIONS, jobs=1)
+    store.finish_run(empty, 0.5)
+    lost, _ = new_run(store, {"return.none": "survived", "operator.arith": "survived"})
+    unscored, _ = new_run(store, {"return.none": "no-tests", "operator.arith": "error"})
+    half, _ = new_run(store, {"return.none": "timeout", "operator.arith": "survived"})
+    history = store.history()
+    assert [(h["run_id"], h["score"]) for h in history] == [
+        (empty, None), (lost, 0.0), (unscored, None), (half, 50.0)]
+    assert [h["started_at"] for h in history] == [
+        store.run_info(run_id)["started_at"] for run_id in (empty, lost, unscored, half)]
+
+
 def test_finish_run_records_state_wall_time_and_options(store: Store) -> None:
     run_id, _ = new_run(store, finish=False)
     assert store.run_info(run_id)["state"] == "running"
