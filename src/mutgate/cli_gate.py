@@ -213,13 +213,10 @@ def report(ctx: click.Context, html_dir: str | None, json_file: str | None,
         with _writing(junit_file):
             written.append(write_junit(results, sources, Path(junit_file)))
     if markdown_file:
-        from mutgate.atomic import write_text_atomic
-        from mutgate.report.markdown import to_markdown
+        from mutgate.report.markdown import write_markdown
 
         with _writing(markdown_file):
-            Path(markdown_file).parent.mkdir(parents=True, exist_ok=True)
-            write_text_atomic(Path(markdown_file), to_markdown(results))
-        written.append(Path(markdown_file))
+            written.append(write_markdown(results, Path(markdown_file)))
     for path in written:
         click.echo(f"wrote {path}")
 

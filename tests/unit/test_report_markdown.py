@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from typing import Any
 
-from mutgate.report.markdown import code, escape_markdown, to_markdown
+from mutgate.report.markdown import code, escape_markdown, to_markdown, write_markdown
 
 EVIL = "</script><script>alert(1)</script>"
 
@@ -115,3 +116,13 @@ def test_escape_and_code_helpers() -> None:
     assert escape_markdown("a<b>&c") == "a&lt;b&gt;&amp;c"
     assert escape_markdown("a\n\n b") == "a b"
     assert code("x" * 100, limit=10) == "<code>xxxxxxxxx…</code>"
+
+
+def test_write_markdown_replaces_the_file_with_the_summary(tmp_path: Path) -> None:
+    data = results([mutant(3, "survived"), mutant(4, "killed")], 50.0)
+    target = tmp_path / "out" / "summary.md"
+    assert write_markdown(data, target, 75.0) == target
+    assert target.read_text(encoding="utf-8") == to_markdown(data, 75.0)
+    write_markdown(data, target)
+    assert target.read_text(encoding="utf-8") == to_markdown(data)
+    assert [p.name for p in target.parent.iterdir()] == ["summary.md"]

@@ -9,9 +9,11 @@ written as character references, so it shows literally: no table is broken, no t
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from mutgate.outcome import KILLED, NO_TESTS, SURVIVED, TIMEOUT
+from mutgate.report.output import write_report_file
 from mutgate.report.summary import (
     format_score,
     mutant_order,
@@ -83,6 +85,17 @@ def to_markdown(
     if len(shown) < len(survivors):
         lines += ["", f"…and {len(survivors) - len(shown)} more (see the full report)."]
     return "\n".join(lines) + "\n"
+
+
+def write_markdown(
+    results: Mapping[str, Any], out_file: Path, baseline_score: float | None = None
+) -> Path:
+    """Write ``to_markdown(results, baseline_score)`` to ``out_file`` atomically; return its
+    path."""
+    out_file = Path(out_file)
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    write_report_file(out_file, to_markdown(results, baseline_score))
+    return out_file
 
 
 def _headline(value: float | None, baseline: float | None, results: Mapping[str, Any]) -> str:
