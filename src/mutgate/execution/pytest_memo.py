@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import os
+import types
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +22,7 @@ def install() -> None:
     """Memoize assertion rewriting and plugin discovery in this process (idempotent)."""
     _remember_rewrites()
     _remember_distributions()
+    _remember_hook_signatures()
 
 
 def _remember_rewrites() -> None:
@@ -62,6 +64,10 @@ class _KnownDistribution(importlib.metadata.Distribution):
     def entry_points(self) -> importlib.metadata.EntryPoints:  # type: ignore[override]
         return super().entry_points
 
+    @functools.cached_property
+    def files(self) -> list[importlib.metadata.PackagePath] | None:  # type: ignore[override]
+        return super().files
+
 
 def _remember_distributions() -> None:
     """While pytest configures a session, `importlib.metadata.distributions()` (which pluggy and
@@ -90,3 +96,24 @@ def _remember_distributions() -> None:
 
     prepareconfig.mutgate_memo = True  # type: ignore[attr-defined]
     pytest_config._prepareconfig = prepareconfig
+
+
+def _remember_hook_signatures() -> None:
+    """pluggy reads every hook implementation's signature when a plugin registers; the
+    builtin plugins' functions are the same objects in every session of this process."""
+    from pluggy import _hooks
+
+    original = _hooks.varnames
+    if getattr(original, "mutgate_memo", False):
+        return
+    memo: dict[Any, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+    def varnames(func: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        if not isinstance(func, types.FunctionType):
+            return original(func)
+        if func not in memo:
+            memo[func] = original(func)
+        return memo[func]
+
+    varnames.mutgate_memo = True  # type: ignore[attr-defined]
+    _hooks.varnames = varnames
