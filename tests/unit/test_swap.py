@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import sys
 import traceback
 import types
 
@@ -14,6 +15,7 @@ from mutgate.execution.swap import (
     SwapError,
     compile_mutated_function,
     future_flags,
+    qualnames_by_line,
 )
 from mutgate.generate import mutants_of_source
 from mutgate.mutant import Mutant
@@ -31,12 +33,22 @@ def compiled(mutant: Mutant, source: str, path: str) -> types.CodeType:
     return compile_mutated_function(mutant, source, path, flags)
 
 
+def index_of(*paths: str) -> FunctionIndex:
+    """The index of ``paths``' live functions, built as the warm session builds it: with the
+    qualified names from nesting that Python 3.10 (no ``co_qualname``) needs."""
+    fallback = {}
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            fallback[path] = qualnames_by_line(compile(handle.read(), path, "exec"))
+    return FunctionIndex(set(paths), fallback)
+
+
 def swap_in(load_module, text: str, line: int, operator: str):
     """Import ``text`` as a fresh module, swap the mutant in; return (module, functions swapped)."""
     module, source, path = load_module(text)
     mutant = find(source, line, operator)
     code = compiled(mutant, source, path)
-    index = FunctionIndex({path}, {})
+    index = index_of(path)
     return module, index.swap(path, mutant.swap_target, code)
 
 
@@ -49,7 +61,7 @@ def test_the_module_namespace_is_left_alone(load_module) -> None:
     mod, source, path = load_module("def add(a, b):\n    return a + b\n")
     before, function = dict(vars(mod)), mod.add
     code = compiled(find(source, 2, "operator.arith"), source, path)
-    FunctionIndex({path}, {}).swap(path, "add", code)
+    index_of(path).swap(path, "add", code)
     assert vars(mod) == before and mod.add is function and mod.add(1, 1) == 0
 
 
@@ -191,7 +203,8 @@ def test_method_of_a_class_inside_an_if_block(load_module) -> None:
 @pytest.mark.parametrize("text", [
     "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    pass\nelse:\n",
     "import sys\nmatch sys.platform:\n    case _:\n",
-    "try:\n    pass\nexcept* ValueError:\n    pass\nelse:\n",
+    pytest.param("try:\n    pass\nexcept* ValueError:\n    pass\nelse:\n",
+                 marks=pytest.mark.skipif(sys.version_info < (3, 11), reason="except* is 3.11+")),
 ], ids=["type-checking-else", "match", "except-star"])
 def test_function_defined_in_other_blocks(load_module, text: str) -> None:
     indent = "        " if "match" in text else "    "
@@ -220,7 +233,7 @@ def test_future_annotations_flag_is_kept(load_module) -> None:
     mutant = find(source, 6, "operator.arith")
     code = compiled(mutant, source, path)
     assert code.co_flags & 0x1000000  # CO_FUTURE_ANNOTATIONS
-    FunctionIndex({path}, {}).swap(path, "outer", code)
+    index_of(path).swap(path, "outer", code)
     assert mod.outer(5) == 4  # without the flag, defining inner raises NameError
 
 
@@ -229,7 +242,7 @@ def test_lru_cache_is_cleared_on_swap(load_module) -> None:
             "    return a + 100\n")
     mod, source, path = load_module(text)
     assert mod.cached(1) == 101
-    index = FunctionIndex({path}, {})
+    index = index_of(path)
     index.swap(path, "cached", compiled(find(source, 5, "operator.arith"), source, path))
     assert mod.cached(1) == -99
 
@@ -237,7 +250,7 @@ def test_lru_cache_is_cleared_on_swap(load_module) -> None:
 def test_index_holds_only_the_given_files(load_module) -> None:
     _, _, path = load_module("class C:\n    def m(self):\n        pass\n\ndef f():\n    pass\n")
     _, _, other = load_module("def g():\n    pass\n")
-    index = FunctionIndex({path}, {})
+    index = index_of(path)
     assert (index.has(path, "C.m"), index.has(path, "f"), index.has(path, "C")) == (
         True, True, False)
     assert (index.has(other, "g"), index.has(path, "g")) == (False, False)
@@ -246,7 +259,7 @@ def test_index_holds_only_the_given_files(load_module) -> None:
 def test_swap_of_a_function_that_is_not_loaded_swaps_nothing(load_module) -> None:
     _, source, path = load_module("def add(a, b):\n    return a + b\n")
     code = compiled(find(source, 2, "operator.arith"), source, path)
-    assert FunctionIndex({path}, {}).swap(path, "other", code) == 0
+    assert index_of(path).swap(path, "other", code) == 0
 
 
 def test_changed_source_is_refused(load_module) -> None:
@@ -275,3 +288,23 @@ def test_header_that_does_not_fit_above_the_function_is_refused(load_module) -> 
     deep = dataclasses.replace(find(source, 2, "operator.arith"), target_header="class X:")
     with pytest.raises(SwapError, match="^cannot rebuild the function's nesting$"):
         compile_mutated_function(deep, source, path, 0)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="needs co_qualname to compare with")
+def test_qualified_names_from_nesting_match_co_qualname() -> None:
+    """Python 3.10's fallback gives the names later versions put in ``co_qualname``."""
+    text = ("class A:\n    class B:\n        def m(self):\n            def inner():\n"
+            "                return [x for x in ()]\n            return inner\n"
+            "    @property\n    def p(self):\n        return lambda: 1\n\n"
+            "def f():\n    class Local:\n        def n(self):\n            pass\n"
+            "    return Local\n")
+    module = compile(text, "m.py", "exec")
+    expected, todo = {}, [module]
+    while todo:
+        for const in todo.pop().co_consts:
+            if isinstance(const, types.CodeType):
+                if not const.co_name.startswith("<"):
+                    expected[(const.co_firstlineno, const.co_name)] = const.co_qualname
+                todo.append(const)
+    assert qualnames_by_line(module) == expected
+    assert expected[(3, "m")] == "A.B.m" and expected[(13, "n")] == "f.<locals>.Local.n"
