@@ -71,17 +71,25 @@ class CoverageMap:
 def pytest_base_args(config: Config) -> list[str]:
     """Arguments every pytest invocation of mutgate's gets, before the user's own."""
     args = ["-p", "no:cacheprovider", "-p", "no:randomly"]
-    if _importable("pytest_cov"):
+    if _plugin_loads("pytest_cov", config):
         args.append("--no-cov")
-    if _importable("xdist"):
+    if _plugin_loads("xdist", config):
         args += ["-n", "0"]
     return args + list(config.pytest_args) + list(config.tests)
 
 
-def _importable(name: str) -> bool:
+def _plugin_loads(module: str, config: Config) -> bool:
+    """Whether pytest will load this installed plugin (and so know its options): through its
+    entry point, unless PYTEST_DISABLE_PLUGIN_AUTOLOAD is set and nothing names it."""
     import importlib.util
 
-    return importlib.util.find_spec(name) is not None
+    if importlib.util.find_spec(module) is None:
+        return False
+    if not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        return True
+    named = [*config.pytest_args, os.environ.get("PYTEST_ADDOPTS", ""),
+             os.environ.get("PYTEST_PLUGINS", "")]
+    return any(module in text for text in named)
 
 
 def project_hash(config: Config) -> str:
