@@ -8,6 +8,7 @@ different runs with one session. Timeouts are enforced per mutant inside the tas
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -67,7 +68,7 @@ def _session(ctx: RunContext) -> WarmSession:
             raise RuntimeError("worker process already serves another run")
         warm = WarmSession.start(ctx.root, list(ctx.session_args))
         import_ahead(list(ctx.preload), ctx.root)
-        warm.warm_up(list(ctx.warm_tests), set(ctx.files))
+        warm.warm_up(set(ctx.files))
         _WORKER["session"] = warm
         _WORKER["session_key"] = ctx.key
     assert isinstance(warm, WarmSession)
@@ -103,10 +104,19 @@ def _fresh_works(ctx: RunContext, job: Job, source: str) -> bool:
 
 def run_batch(ctx: RunContext, jobs: list[Job]) -> BatchOutcome:
     """The task a worker runs: every mutant of the batch, in order."""
+    if ctx.isolation != "subprocess":
+        _check_tests(ctx, jobs)
     results = [run_one(ctx, job) for job in jobs]
     warm = _WORKER.get("session")
     flaky = sorted(warm.unusable) if isinstance(warm, WarmSession) else []
     return BatchOutcome(results, flaky)
+
+
+def _check_tests(ctx: RunContext, jobs: list[Job]) -> None:
+    """Check, unmutated, the tests this batch needs that this worker has not checked yet."""
+    needed = {test for job in jobs for test in job.tests}
+    with contextlib.suppress(Exception):  # run_one meets the same failure, records it per mutant
+        _session(ctx).check([test for test in ctx.warm_tests if test in needed])
 
 
 def run_one(ctx: RunContext, job: Job) -> Result:

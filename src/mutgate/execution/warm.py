@@ -84,26 +84,8 @@ class WarmSession:
         warm.items = {item.nodeid: item for item in session.items}
         return warm
 
-    def warm_up(self, tests: list[str], files: set[str], timeout_s: float = 600.0) -> None:
-        """Re-run the needed tests once, unmutated, in a child; failures make them unusable.
-
-        The tests never run in this process: children must start from the state right after
-        collection, as a fresh pytest process would (a lazily filled module cache, say, would
-        otherwise hide mutants in the code that fills it).
-        """
-        todo = [item for item in resolve_tests(self.items, tests)
-                if item.nodeid not in self.warmed]
-        if todo:
-            read_fd, write_fd = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # child: never returns
-                os.close(read_fd)
-                _check_child(todo, write_fd)
-            os.close(write_fd)
-            report = wait_for_child(read_fd, pid, timeout_s)
-            if report and "failed" in report:
-                self.unusable.update(report["failed"])
-            self.warmed.update(item.nodeid for item in todo)
+    def warm_up(self, files: set[str]) -> None:
+        """Index the live functions of ``files`` (for swapping), then freeze what exists now."""
         absolute = {os.path.realpath(os.path.join(self.root, f)) for f in files}
         if self.index is None or not absolute <= self.index_files:
             self.index_files |= absolute
@@ -114,6 +96,29 @@ class WarmSession:
             self.index = FunctionIndex(self.index_files, fallback)
         gc.collect()
         gc.freeze()
+
+    def check(self, tests: list[str], timeout_s: float = 600.0) -> None:
+        """Run the tests not checked yet once, unmutated, in a child; failures make them unusable.
+
+        The tests never run in this process: children must start from the state right after
+        collection, as a fresh pytest process would (a lazily filled module cache, say, would
+        otherwise hide mutants in the code that fills it). A worker checks only the tests its
+        own mutants need, batch by batch, not the whole suite up front.
+        """
+        todo = [item for item in resolve_tests(self.items, tests)
+                if item.nodeid not in self.warmed]
+        if not todo:
+            return
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child: never returns
+            os.close(read_fd)
+            _check_child(todo, write_fd)
+        os.close(write_fd)
+        report = wait_for_child(read_fd, pid, timeout_s)
+        if report and "failed" in report:
+            self.unusable.update(report["failed"])
+        self.warmed.update(item.nodeid for item in todo)
 
     def _compile(self, filename: str):
         with open(filename, encoding="utf-8", newline="") as handle:
