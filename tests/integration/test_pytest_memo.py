@@ -24,8 +24,8 @@ SCRIPT = textwrap.dedent("""
 
     real = plugin_entry_points()
     walk = importlib.metadata.distributions
-    pytest_memo.install()
-    pytest_memo.install()  # idempotent
+    pytest_memo.install(os.getcwd())
+    pytest_memo.install(os.getcwd())  # idempotent
     config = pytest_config._prepareconfig(["-p", "no:cacheprovider"], plugins=None)
     test = Path(sys.argv[1])
     first = rewrite._rewrite_test(test, config)[1]
@@ -33,7 +33,21 @@ SCRIPT = textwrap.dedent("""
     test.write_text(test.read_text() + "\\n\\ndef test_two():\\n    assert 2\\n")
     os.utime(test, ns=(1, 1))
     changed = rewrite._rewrite_test(test, config)[1]
+    sys.path.insert(0, os.getcwd())
+    sys.dont_write_bytecode = True
+    Path("mod_a.py").write_text("def f():\\n    return 1\\n")
+    import mod_a
+    first_f = mod_a.f.__code__
+    del sys.modules["mod_a"]
+    import mod_a
+    same_module_code = mod_a.f.__code__ is first_f
+    Path("mod_a.py").write_text("def f():\\n    return 2\\n")
+    del sys.modules["mod_a"]
+    import mod_a
+    edited_module_runs_new_code = mod_a.f() == 2
     print(json.dumps({
+        "same_module_code": same_module_code,
+        "edited_module_runs_new_code": edited_module_runs_new_code,
         "same_object": first is again,
         "changed_recompiled": changed is not first,
         "changed_names": sorted(changed.co_names),
@@ -59,6 +73,8 @@ def test_memos_answer_like_pytest_and_forget_changed_files(tmp_path: Path) -> No
     assert out["same_object"], "a second rewrite of an unchanged file should come from memory"
     assert out["changed_recompiled"], "a changed file must be rewritten again"
     assert "test_two" in out["changed_names"]
+    assert out["same_module_code"], "a project module imported again should not be recompiled"
+    assert out["edited_module_runs_new_code"]
     assert out["restored"], "importlib.metadata.distributions must be restored after configuring"
     assert out["entry_points_after"]
     # Every pytest11 entry point installed here was registered, under its entry point name.

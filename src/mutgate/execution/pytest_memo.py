@@ -4,13 +4,15 @@ A fresh-import child (`fresh.py`) starts a whole pytest session per mutant. Most
 went to work whose answer cannot have changed since the warm worker's own session started:
 parsing, rewriting and compiling the test modules' asserts (this environment often sets
 PYTHONDONTWRITEBYTECODE, so pytest keeps no rewritten pyc), and reading every installed
-distribution's metadata to find plugin entry points. `install()` runs in the worker before
+distribution's metadata to find plugin entry points, and compiling the project's own modules
+again from the same bytes. `install()` runs in the worker before
 its own session is configured, so the answers are in memory when the worker forks.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.machinery
 import importlib.metadata
 import os
 import types
@@ -18,11 +20,13 @@ from collections.abc import Iterator
 from typing import Any
 
 
-def install() -> None:
-    """Memoize assertion rewriting and plugin discovery in this process (idempotent)."""
+def install(root: str) -> None:
+    """Memoize assertion rewriting, plugin discovery and the compiling of the project's modules
+    in this process (idempotent)."""
     _remember_rewrites()
     _remember_distributions()
     _remember_hook_signatures()
+    _remember_compiled_modules(os.path.realpath(root) + os.sep)
 
 
 def _remember_rewrites() -> None:
@@ -117,3 +121,26 @@ def _remember_hook_signatures() -> None:
 
     varnames.mutgate_memo = True  # type: ignore[attr-defined]
     _hooks.varnames = varnames
+
+
+def _remember_compiled_modules(prefix: str) -> None:
+    """The project's modules are imported again by every fresh-import child; with bytecode
+    writing off each import compiles its source. The code compiled from the same bytes is
+    kept (a mutated module is compiled by its own loader and never comes here)."""
+    loader = importlib.machinery.SourceFileLoader
+    original = loader.source_to_code
+    if getattr(original, "mutgate_memo", False):
+        return
+    memo: dict[tuple[str, bytes], types.CodeType] = {}
+
+    def source_to_code(self: Any, data: Any, path: Any, *, _optimize: int = -1) -> Any:
+        if (_optimize != -1 or not isinstance(data, bytes) or not isinstance(path, str)
+                or not os.path.realpath(path).startswith(prefix)):
+            return original(self, data, path, _optimize=_optimize)
+        key = (path, data)
+        if key not in memo:
+            memo[key] = original(self, data, path)
+        return memo[key]
+
+    source_to_code.mutgate_memo = True  # type: ignore[attr-defined]
+    loader.source_to_code = source_to_code  # type: ignore[method-assign]

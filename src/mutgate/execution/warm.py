@@ -73,7 +73,7 @@ class WarmSession:
 
         os.chdir(root)
         _silence_stdio()
-        pytest_memo.install()
+        pytest_memo.install(root)
         config = _prepareconfig([*args, "-s", "-q"], plugins=None)
         config._do_configure()
         session = Session.from_config(config)
