@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from helpers.commands import plugins_env
 from helpers.expectations import check_expectations, read_expectations
 from helpers.projects import FIXTURES, copy_fixture
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.e2e
 
 def mutgate(project: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     return subprocess.run(["mutgate", "-C", str(project), *args], capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, env=plugins_env())
 
 
 def results(project: Path) -> dict:

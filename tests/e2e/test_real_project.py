@@ -13,6 +13,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from helpers.commands import plugins_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -37,7 +38,7 @@ def real_project(tmp_path_factory) -> Path:
 
 def test_real_project_run_is_plausible_and_leaves_files_untouched(real_project, hash_tree):
     before = hash_tree(real_project)
-    env = dict(os.environ, PYTHONPATH=str(real_project / "src"))  # not installed: src layout
+    env = plugins_env(PYTHONPATH=str(real_project / "src"))  # not installed: src layout
     done = subprocess.run(["mutgate", "-C", str(real_project), "run"], capture_output=True,
                           text=True, timeout=1800, env=env)
     assert done.returncode == 0, done.stderr[-2000:]

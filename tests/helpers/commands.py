@@ -23,6 +23,18 @@ def hermetic_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def plugins_env(**extra: str) -> dict[str, str]:
+    """The outer environment, installed pytest plugins autoloaded as in a user's, but for
+    pytest-asyncio, which mutgate's ``[test]`` extra installs and no project under test uses.
+
+    With ``asyncio_default_fixture_loop_scope`` unset it warns in ``pytest_configure``, and
+    pytest 9.2 applies ``filterwarnings`` there: projects that turn warnings into errors
+    (fixtures/flat, isodate) would not even start.
+    """
+    addopts = f"{os.environ.get('PYTEST_ADDOPTS', '')} -p no:asyncio".strip()
+    return {**os.environ, "PYTEST_ADDOPTS": addopts, **extra}
+
+
 def sh(cwd: Path, *cmd: str, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
     """Run ``cmd`` in ``cwd`` with the hermetic environment (plus ``env``), output captured."""
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
