@@ -194,6 +194,30 @@ def test_total():
     assert total(3) == 7
 """
 
+POOLED = """
+def double(x):
+    return x * 2
+"""
+
+TEST_POOLED = """
+import multiprocessing
+
+from pkg.pooled import double
+
+
+def test_double_in_a_pool():
+    # A loky worker's own start method must not leak into the tests (it is not one of these).
+    assert multiprocessing.get_start_method() in multiprocessing.get_all_start_methods()
+    with multiprocessing.Pool(2) as pool:
+        assert pool.map(double, [1, 2]) == [2, 4]
+    assert double(3) == 6
+"""
+
+POOLED_EXPECTED = {
+    (2, "operator.arith", "*"): "killed",            # also run in the pool's processes
+    (2, "return.none", "x * 2"): "killed",
+}
+
 CACHED_EXPECTED = {
     (5, "operator.arith", "*"): "killed",            # behind a caller's lru_cache
 }
@@ -232,7 +256,8 @@ def compared(fast_pytest_subprocesses, tmp_path_factory, make_project, hash_tree
         "pyproject.toml": PYPROJECT, "pkg/__init__.py": "", "pkg/shapes.py": SHAPES,
         "pkg/wrappers.py": WRAPPERS, "tests/test_shapes.py": TEST_SHAPES,
         "tests/test_wrappers.py": TEST_WRAPPERS, "pkg/cached.py": CACHED,
-        "tests/test_cached.py": TEST_CACHED})
+        "tests/test_cached.py": TEST_CACHED, "pkg/pooled.py": POOLED,
+        "tests/test_pooled.py": TEST_POOLED})
     before = hash_tree(root)
     said: list[str] = []
     fork = run_and_read(root, {"jobs": 2, "isolation": "auto"}, Selection(reuse=False),
@@ -254,6 +279,7 @@ def test_isolated_engine_gives_the_expected_verdicts(compared) -> None:
     assert isolated.verdicts("pkg/shapes.py") == SHAPES_EXPECTED
     assert isolated.verdicts("pkg/wrappers.py") == WRAPPERS_EXPECTED
     assert isolated.verdicts("pkg/cached.py") == CACHED_EXPECTED
+    assert isolated.verdicts("pkg/pooled.py") == POOLED_EXPECTED
 
 
 def fork_and_isolated(compared, file: str, lines: range) -> tuple[dict, dict]:
@@ -284,6 +310,10 @@ def test_fork_and_isolated_agree_behind_a_callers_cache(compared) -> None:
     assert fork == isolated == CACHED_EXPECTED
 
 
+def test_a_test_with_a_multiprocessing_pool_kills_on_the_fork_path(compared) -> None:
+    assert compared[0].verdicts("pkg/pooled.py") == POOLED_EXPECTED
+
+
 def test_killing_tests_are_recorded(compared) -> None:
     found = {key[:3]: m["killed_by"] for key, m in compared[0].by_edit().items()}
     assert {key: found[key] for key in [(6, "operator.arith", "+"),
@@ -301,7 +331,8 @@ def test_killing_tests_are_recorded(compared) -> None:
 
 def test_run_outcome_and_results_dict(compared) -> None:
     fork, isolated, _, _, said = compared
-    total = len(SHAPES_EXPECTED) + len(WRAPPERS_EXPECTED) + len(CACHED_EXPECTED)
+    total = (len(SHAPES_EXPECTED) + len(WRAPPERS_EXPECTED) + len(CACHED_EXPECTED)
+             + len(POOLED_EXPECTED))
     for ran in (fork, isolated):
         outcome = ran.outcome
         assert (outcome.total, outcome.executed, outcome.reused) == (total, total, 0)
@@ -313,8 +344,9 @@ def test_run_outcome_and_results_dict(compared) -> None:
 def test_the_project_is_byte_identical_after_both_runs(compared) -> None:
     _, _, before, after, _ = compared
     assert after == before
-    assert sorted(before) == ["pkg/__init__.py", "pkg/cached.py", "pkg/shapes.py",
-                              "pkg/wrappers.py", "pyproject.toml", "tests/test_cached.py",
+    assert sorted(before) == ["pkg/__init__.py", "pkg/cached.py", "pkg/pooled.py",
+                              "pkg/shapes.py", "pkg/wrappers.py", "pyproject.toml",
+                              "tests/test_cached.py", "tests/test_pooled.py",
                               "tests/test_shapes.py", "tests/test_wrappers.py"]
 
 

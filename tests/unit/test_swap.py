@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import importlib.util
 import sys
 import traceback
 import types
@@ -308,3 +309,16 @@ def test_qualified_names_from_nesting_match_co_qualname() -> None:
                 todo.append(const)
     assert qualnames_by_line(module) == expected
     assert expected[(3, "m")] == "A.B.m" and expected[(13, "n")] == "f.<locals>.Local.n"
+
+
+def test_a_module_run_twice_under_two_names_gets_the_mutant_in_both(load_module) -> None:
+    # toolz's tlz package executes toolz's modules a second time under its own names: two
+    # function objects with equal but distinct code, both reachable by the tests.
+    first, source, path = load_module("class K:\n    def __eq__(self, other):\n"
+                                      "        return True\n\ndef f(a):\n    return a + 1\n")
+    spec = importlib.util.spec_from_file_location("mutgate_second_copy", path)
+    second = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(second)
+    index = index_of(path)
+    assert index.swap(path, "f", compiled(find(source, 6, "operator.arith"), source, path)) == 2
+    assert (first.f(1), second.f(1)) == (0, 0)

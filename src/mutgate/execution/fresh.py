@@ -27,6 +27,8 @@ from mutgate.execution.warm import (
     limit_memory,
     memory_limit,
     no_core_dumps,
+    own_resource_trackers,
+    project_packages,
     wait_for_child,
 )
 from mutgate.outcome import NO_TESTS
@@ -62,6 +64,7 @@ def _fresh_child(args: list[str], files: list[str], root: str, spec_path: str,
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         die_with_parent()
         no_core_dumps()
+        own_resource_trackers()
         limit_memory(memory_limit_bytes)
         _forget_project(root)
         known = set(sys.modules)
@@ -89,10 +92,9 @@ def _forget_project(root: str) -> None:
     turn any plugin's warning in the new session into an error)."""
     warnings.filters[:] = PRISTINE_WARNING_FILTERS
     warnings._filters_mutated()  # type: ignore[attr-defined]  (as catch_warnings does)
-    prefix = os.path.realpath(root) + os.sep
-    for name, module in list(sys.modules.items()):
-        path = getattr(module, "__file__", None)
-        if path and os.path.realpath(path).startswith(prefix):
+    packages = project_packages(os.path.realpath(root) + os.sep)
+    for name in list(sys.modules):
+        if name.split(".", 1)[0] in packages:
             del sys.modules[name]
     from _pytest.assertion.rewrite import AssertionRewritingHook
 

@@ -139,8 +139,10 @@ class FunctionIndex:
                     self.caches[id(wrapped.__code__)].append(obj)
 
 
-    def original(self, filename: str, qualname: str, def_line: int) -> types.CodeType | None:
-        """The original code of the function defined at ``def_line``.
+    def originals(self, filename: str, qualname: str, def_line: int) -> list[types.CodeType]:
+        """The original code of the function defined at ``def_line``: usually one object, more
+        when the module's source ran more than once (a package that loads its modules again
+        under a second name, like toolz's ``tlz``).
 
         Several functions can share a qualified name (a property's getter and setter,
         ``@overload`` stubs); a decorated function's code starts at its first decorator, so the
@@ -148,7 +150,8 @@ class FunctionIndex:
         """
         candidates = [c for c in self.outer.get((filename, qualname), ())
                       if c.co_firstlineno <= def_line]
-        return max(candidates, key=lambda c: c.co_firstlineno, default=None)
+        last = max((c.co_firstlineno for c in candidates), default=None)
+        return [c for c in candidates if c.co_firstlineno == last]
 
     def has(self, filename: str, qualname: str) -> bool:
         return bool(self.outer.get((filename, qualname)))
@@ -159,17 +162,16 @@ class FunctionIndex:
         Every cache of the project's functions is cleared too: a cache filled before the swap
         (by the warm-up) must not hide the mutant, in this function or in one it calls.
         """
-        original = self.original(filename, qualname, code.co_firstlineno)
-        if original is None:
-            return 0
+        originals = self.originals(filename, qualname, code.co_firstlineno)
         for caches in self.caches.values():
             for cached in caches:
                 cached.cache_clear()  # type: ignore[attr-defined]
         swapped = 0
-        for old, new in pair_codes(original, code):
-            for function in self.by_code.get(id(old), ()):
-                if len(function.__code__.co_freevars) != len(new.co_freevars):
-                    raise SwapError(f"{qualname}: free variables differ")
-                function.__code__ = new
-                swapped += 1
+        for original in originals:
+            for old, new in pair_codes(original, code):
+                for function in self.by_code.get(id(old), ()):
+                    if len(function.__code__.co_freevars) != len(new.co_freevars):
+                        raise SwapError(f"{qualname}: free variables differ")
+                    function.__code__ = new
+                    swapped += 1
         return swapped

@@ -73,6 +73,7 @@ class WarmSession:
 
         os.chdir(root)
         _silence_stdio()
+        _default_multiprocessing()
         pytest_memo.install(root)
         config = _prepareconfig([*args, "-s", "-q"], plugins=None)
         config._do_configure()
@@ -144,7 +145,7 @@ class WarmSession:
         source, flags = self._source(filename)
         code = compile_mutated_function(mutant, source, filename, flags)
         assert self.index is not None
-        if self.index.original(filename, mutant.swap_target, code.co_firstlineno) is None:
+        if not self.index.originals(filename, mutant.swap_target, code.co_firstlineno):
             raise SwapError(f"{mutant.swap_target} is not loaded in the test process")
         tests = [item for item in resolve_tests(self.items, job.tests)
                  if item.nodeid not in self.unusable]
@@ -187,14 +188,19 @@ def resolve_tests(items: dict[str, Any], nodeids: list[str]) -> list[Any]:
 def import_ahead(modules: list[str], root: str) -> None:
     """Import here what a whole pytest session imported (plugins load some lazily, e.g. at
     session end), so forked children find it loaded instead of importing (and assertion-
-    rewriting) it each time. The project's own modules are left out."""
+    rewriting) it each time. The project's own modules are left out, and so is anything under
+    a package of the project's: toolz's ``tlz`` runs toolz's modules again under its own names,
+    with no file of their own."""
     prefix = os.path.realpath(root) + os.sep
+    packages = project_packages(prefix)
     for name in modules:
-        if name in sys.modules or name.endswith("__main__") or name.startswith("mutgate"):
+        top = name.split(".", 1)[0]
+        if (name in sys.modules or name.endswith("__main__") or top == "mutgate"
+                or top in packages):
             continue
-        spec = _find_spec(name)
-        origin = getattr(spec, "origin", None) if spec else None
-        if origin and os.path.realpath(origin).startswith(prefix):
+        # Only a top-level name is looked up: finding a submodule imports its package.
+        if top not in sys.modules and _locations_in_project(top, prefix):
+            packages.add(top)
             continue
         try:
             importlib.import_module(name)
@@ -202,11 +208,33 @@ def import_ahead(modules: list[str], root: str) -> None:
             continue
 
 
-def _find_spec(name: str):
+_ENVIRONMENTS = tuple({os.path.realpath(p) + os.sep
+                       for p in (sys.prefix, sys.exec_prefix, sys.base_prefix)})
+
+
+def in_project(path: str, prefix: str) -> bool:
+    """Whether ``path`` is the project's own code: under its root (``prefix``, real, ending in a
+    separator), and not in the Python environment, such as a virtualenv inside the project."""
+    real = os.path.realpath(path)
+    return (real.startswith(prefix) and not real.startswith(_ENVIRONMENTS)
+            and "site-packages" not in real and "dist-packages" not in real)
+
+
+def project_packages(prefix: str) -> set[str]:
+    """The top-level names of the loaded modules that are the project's own code."""
+    return {name.split(".", 1)[0] for name, module in list(sys.modules.items())
+            if in_project(getattr(module, "__file__", None) or "", prefix)}
+
+
+def _locations_in_project(name: str, prefix: str) -> bool:
     try:
-        return importlib.util.find_spec(name)
+        spec = importlib.util.find_spec(name)
     except (ImportError, ValueError, AttributeError):
-        return None
+        return False
+    if spec is None:
+        return False
+    places = [spec.origin or "", *(spec.submodule_search_locations or ())]
+    return any(in_project(place, prefix) for place in places if place)
 
 
 def _check_child(items: list, write_fd: int) -> None:
@@ -214,6 +242,7 @@ def _check_child(items: list, write_fd: int) -> None:
     try:
         os.setpgid(0, 0)
         die_with_parent()
+        own_resource_trackers()
         from _pytest.runner import runtestprotocol
 
         failed = []
@@ -236,6 +265,7 @@ def _child(index: FunctionIndex, filename: str, qualname: str, code, tests: list
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         die_with_parent()
         no_core_dumps()
+        own_resource_trackers()
         cpu = int(timeout_s * 2) + 10  # a backstop should the parent fail to kill us
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         limit_memory(limit_bytes)
@@ -350,6 +380,31 @@ def die_with_parent() -> None:
     """Linux: the kernel kills this process when its parent (the worker) dies."""
     if _PRCTL is not None:
         _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _default_multiprocessing() -> None:
+    """A loky worker's multiprocessing starts processes the loky way (a new interpreter each);
+    the tests must see the start method a plain pytest process has (a pool in a test would
+    otherwise take seconds to start, and time out)."""
+    import multiprocessing
+
+    multiprocessing.set_start_method(None, force=True)
+
+
+def own_resource_trackers() -> None:
+    """A test that starts a multiprocessing pool in a child must not share the worker's
+    resource tracker: its lock may be held by a thread that did not survive the fork, and the
+    semaphores the child leaks when it exits would be reported by mutgate's own tracker. A new
+    tracker starts only if the child needs one; it cleans up after the child, silently."""
+    for name in ("multiprocessing.resource_tracker",
+                 "joblib.externals.loky.backend.resource_tracker"):
+        module = sys.modules.get(name)
+        if module is not None and hasattr(module, "_resource_tracker"):
+            tracker = module.ResourceTracker()
+            module._resource_tracker = tracker
+            for export in ("ensure_running", "register", "unregister", "getfd"):
+                if hasattr(module, export) and hasattr(tracker, export):
+                    setattr(module, export, getattr(tracker, export))
 
 
 def no_core_dumps() -> None:
