@@ -20,7 +20,8 @@ from mutgate.config import Config, is_test_file
 from mutgate.errors import ConfigError, SuiteError
 
 IMPORT_TIME = ""  # coverage's default context: lines run outside any test (imports, collection)
-MAP_VERSION = 2
+COLLECT_CONTEXT = "mutgate-collect:"  # + a test module's node id: lines run while collecting it
+MAP_VERSION = 3
 
 
 @dataclass
@@ -148,7 +149,7 @@ def _measure(config: Config, key: str) -> CoverageMap:
     env = dict(os.environ)
     env.update({
         "MUTGATE_COV_DATA": str(data_file),
-        "MUTGATE_COV_INCLUDE": json.dumps(include),
+        "MUTGATE_COV_INCLUDE": json.dumps(include), "MUTGATE_COLLECT_CONTEXT": COLLECT_CONTEXT,
         "MUTGATE_COV_TESTS": str(tests_file),
         # sysmon (3.12+) records only the first context per line: force the C tracer.
         "COVERAGE_CORE": "ctrace",
@@ -181,7 +182,7 @@ def _measure(config: Config, key: str) -> CoverageMap:
                          f"{_last_lines(proc.stdout + proc.stderr)}")
     durations = {t: info["duration"] for t, info in tests.items()}
     startup = max(0.5, wall - sum(durations.values()))
-    lines, import_lines = _read_contexts(data_file, root)
+    lines, import_lines = _read_contexts(data_file, root, list(tests))
     test_files = {}
     for nodeid in tests:
         test_file = nodeid.split("::", 1)[0]
@@ -193,11 +194,14 @@ def _measure(config: Config, key: str) -> CoverageMap:
                            ("mutgate", "coverage"))])
 
 
-def _read_contexts(data_file: Path, root: Path):
+def _read_contexts(data_file: Path, root: Path, tests: list[str]):
     from coverage import CoverageData
 
     data = CoverageData(basename=str(data_file))
     data.read()
+    by_module: dict[str, list[str]] = {}
+    for nodeid in tests:
+        by_module.setdefault(nodeid.split("::", 1)[0], []).append(nodeid)
     lines: dict[str, dict[int, list[str]]] = {}
     import_lines: dict[str, set[int]] = {}
     for measured in data.measured_files():
@@ -208,18 +212,27 @@ def _read_contexts(data_file: Path, root: Path):
         if is_test_file(rel):
             continue
         by_line: dict[int, list[str]] = {}
+        collected: dict[int, set[str]] = {}
         at_import: set[int] = set()
         for lineno, contexts in data.contexts_by_lineno(measured).items():
-            tests = sorted(c for c in contexts if c != IMPORT_TIME)
-            if IMPORT_TIME in contexts:
+            ran = sorted(c for c in contexts
+                         if c != IMPORT_TIME and not c.startswith(COLLECT_CONTEXT))
+            modules = {c[len(COLLECT_CONTEXT):] for c in contexts
+                       if c.startswith(COLLECT_CONTEXT)}
+            if IMPORT_TIME in contexts or modules:
                 at_import.add(lineno)
-            if tests:
-                by_line[lineno] = tests
-        # Lines run only at import time are attributed to every test that exercises the file.
-        file_tests = sorted({t for ts in by_line.values() for t in ts})
-        for lineno in at_import:
-            if lineno not in by_line and file_tests:
-                by_line[lineno] = file_tests
+                collected[lineno] = {t for m in modules for t in by_module.get(m, ())}
+            if ran:
+                by_line[lineno] = ran
+        # In a file some test exercises, a line that ran while a test module was imported or
+        # collected is covered by that module's tests; one that ran in no test also by every
+        # test that exercises the file.
+        file_tests = {t for ts in by_line.values() for t in ts}
+        for lineno in at_import if file_tests else ():
+            extra = collected[lineno] | (set() if lineno in by_line else file_tests)
+            covering = set(by_line.get(lineno, ())) | extra
+            if covering:
+                by_line[lineno] = sorted(covering)
         lines[rel] = by_line
         import_lines[rel] = at_import
     return lines, import_lines

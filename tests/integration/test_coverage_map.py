@@ -110,6 +110,25 @@ def test_a_file_no_test_exercises_has_import_lines_but_no_covered_lines(mapped) 
     assert cov.is_covered("pkg/mod.py", 12)
 
 
+def test_a_line_run_while_collecting_a_test_module_is_covered_by_its_tests(
+        tmp_path, make_project) -> None:
+    # A decorator applied when the test module is imported: only that module's test can
+    # notice a mutant there, though it calls nothing of the file while it runs.
+    root = make_project(tmp_path, {
+        "pyproject.toml": PYPROJECT, "pkg/__init__.py": "",
+        "pkg/deco.py": "def label(fn):\n    fn.tag = len(fn.__name__) + 1\n    return fn\n"
+                       "\n\ndef double(x):\n    return x * 2\n",
+        "tests/test_deco.py": "from pkg.deco import label\n\n\n@label\ndef sample():\n"
+                              "    return 1\n\n\ndef test_tag():\n    assert sample.tag == 7\n",
+        "tests/test_double.py": "from pkg.deco import double\n\n\ndef test_double():\n"
+                                "    assert double(2) == 4\n"})
+    cov = coverage_map.build(load_config(root), echo=lambda _: None)
+    assert 2 in cov.import_lines["pkg/deco.py"]
+    assert cov.lines["pkg/deco.py"][2] == ["tests/test_deco.py::test_tag",
+                                           "tests/test_double.py::test_double"]
+    assert cov.lines["pkg/deco.py"][7] == ["tests/test_double.py::test_double"]
+
+
 def test_test_files_are_never_in_the_map(mapped) -> None:
     _, cov, _ = mapped
     assert set(cov.lines) == {"pkg/__init__.py", "pkg/mod.py", "pkg/other.py"}

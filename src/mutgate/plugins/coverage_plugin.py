@@ -36,6 +36,21 @@ def pytest_runtest_protocol(item, nextitem):
     _cov.switch_context("")
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    # A test module's import and collection (decorators, parametrize tables) run project code
+    # that only this module's tests can notice: give it a context naming the module.
+    module = collector if isinstance(collector, pytest.Module) else None
+    if isinstance(collector, pytest.Class):
+        module = collector.getparent(pytest.Module)
+    if module is None:
+        yield
+        return
+    _cov.switch_context(os.environ["MUTGATE_COLLECT_CONTEXT"] + module.nodeid)
+    yield
+    _cov.switch_context("")
+
+
 def pytest_runtest_logreport(report):
     entry = _tests.setdefault(report.nodeid, {"duration": 0.0, "outcome": "passed"})
     entry["duration"] += report.duration
