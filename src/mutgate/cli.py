@@ -237,8 +237,10 @@ def apply(ctx: click.Context, mutant_id: str) -> None:
         raise ConfigError(f"{mutant.file}: changed since the run; cannot apply "
                           f"{mutant.id}") from None
     write_text_atomic(config.root / mutant.file, mutated)
-    click.echo(f"applied {mutant.id} to {mutant.file}:{mutant.line} "
-               f"(undo: git checkout -- {mutant.file})")
+    in_git = any((folder / ".git").exists() for folder in (config.root, *config.root.parents))
+    undo = (f" (undo: git checkout -- {mutant.file})" if in_git
+            else " (not in a git checkout: undo it by hand)")
+    click.echo(f"applied {mutant.id} to {mutant.file}:{mutant.line}{undo}")
 
 
 from mutgate import cli_gate  # noqa: E402,F401  (registers baseline, gate, report, merge)

@@ -72,6 +72,7 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
     files = _files(config, selection.paths)
     cov = coverage_map.build(config, reuse=selection.reuse, echo=echo)
     mutants = generate(config, cov, files)
+    generated = len(mutants)
     mutants, changed = _select(config, mutants, selection)
     suite = suite_hash(config)
     sources = {file: read_source(config.root, file) for file in {m.file for m in mutants}}
@@ -91,7 +92,9 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
     if reused:
         store.record(run_id, reused.values(), reused=True)
     todo = [m for m in mutants if m.id not in reused]
-    echo(f"{len(mutants)} mutants on covered lines"
+    echo(f"{generated} mutants on covered lines"
+         + (f", {len(mutants)} selected ({_selected_by(selection)})"
+            if len(mutants) != generated else "")
          + (f", {len(reused)} results reused" if reused else "")
          + f", {len(todo)} to run with {jobs_count} job(s)")
     flaky: set[str] = set()
@@ -139,6 +142,17 @@ def _select(config: Config, mutants: list[Mutant], selection: Selection):
 
         mutants = shard(mutants, *selection.shard)
     return mutants, changed
+
+
+def _selected_by(selection: Selection) -> str:
+    reasons = []
+    if selection.diff_ref:
+        reasons.append(f"changed since {selection.diff_ref}")
+    if selection.sample is not None:
+        reasons.append(f"sample {selection.sample}, seed {selection.seed}")
+    if selection.shard:
+        reasons.append("shard {}/{}".format(*selection.shard))
+    return "; ".join(reasons)
 
 
 SUITE_FILES = ("conftest.py", "pyproject.toml", "setup.cfg", "pytest.ini", "tox.ini")

@@ -374,6 +374,22 @@ def test_show_and_apply_when_the_source_changed_or_vanished(project, hash_tree):
     error_line(mutgate(project, "show", mutants[0]["id"]), 2, mutants[0]["file"], "cannot read")
 
 
+def test_apply_writes_the_mutant_and_says_how_to_undo_it(project):
+    mutant = json.loads(mutgate(project, "results", "--json").stdout)["mutants"][0]
+    source = project / mutant["file"]
+    original = source.read_text(encoding="utf-8")
+    done = mutgate(project, "apply", mutant["id"])
+    assert done.returncode == 0, done.stderr
+    assert source.read_text(encoding="utf-8") != original
+    # The copy is not in a git checkout: no git command to undo it is offered.
+    assert done.stdout.strip() == (f"applied {mutant['id']} to {mutant['file']}:{mutant['line']}"
+                                   " (not in a git checkout: undo it by hand)")
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    source.write_text(original, encoding="utf-8")
+    again = mutgate(project, "apply", mutant["id"])
+    assert again.stdout.strip().endswith(f"(undo: git checkout -- {mutant['file']})")
+
+
 def test_outputs_that_cannot_be_written(project, tmp_path, hash_tree):
     a_file = tmp_path / "a-file"
     a_file.write_text("keep me\n")

@@ -113,8 +113,10 @@ def test_same_seed_selects_the_same_mutants(runs):
     ids = [m["id"] for m in first["mutants"]]
     assert len(ids) == len(set(ids)) == first["total"] == 10
     assert sorted(ids) == sorted(m["id"] for m in second["mutants"])
-    assert "10 mutants on covered lines, 10 to run" in run1.stderr
-    assert "10 mutants on covered lines, 10 results reused, 0 to run" in run2.stderr
+    assert ("26 mutants on covered lines, 10 selected (sample 10, seed a), 10 to run"
+            in run1.stderr)
+    assert ("26 mutants on covered lines, 10 selected (sample 10, seed a), 10 results reused,"
+            " 0 to run" in run2.stderr)
     assert statuses(first) == statuses(second)
     # Stratified by file: both files are in the sample, in proportion (16 and 10 mutants).
     by_file = sorted(m["file"] for m in first["mutants"])
