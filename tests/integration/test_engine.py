@@ -213,6 +213,45 @@ def test_double_in_a_pool():
     assert double(3) == 6
 """
 
+SUBBED = """
+def half(x):
+    return x // 2
+
+
+def deprecated(f):
+    def wrapper(*args):
+        return f(*args)
+    return wrapper  # pragma: no mutate
+
+
+@deprecated
+def third(x):
+    return x // 3  # pragma: no mutate
+"""
+
+TEST_SUBBED = """
+import unittest
+
+from pkg.subbed import half, third
+
+
+class HalfTests(unittest.TestCase):
+    def test_half(self):
+        for x, want in [(4, 2), (5, 2)]:
+            with self.subTest(x=x):
+                self.assertEqual(half(x), want)
+
+
+def test_third_runs():
+    third(9)
+"""
+
+SUBBED_EXPECTED = {
+    (2, "operator.arith", "//"): "killed",           # only a subTest fails
+    (2, "return.none", "x // 2"): "killed",
+    (7, "return.none", "f(*args)"): "survived",      # drops the closure's free variable
+}
+
 POOLED_EXPECTED = {
     (2, "operator.arith", "*"): "killed",            # also run in the pool's processes
     (2, "return.none", "x * 2"): "killed",
@@ -257,7 +296,8 @@ def compared(fast_pytest_subprocesses, tmp_path_factory, make_project, hash_tree
         "pkg/wrappers.py": WRAPPERS, "tests/test_shapes.py": TEST_SHAPES,
         "tests/test_wrappers.py": TEST_WRAPPERS, "pkg/cached.py": CACHED,
         "tests/test_cached.py": TEST_CACHED, "pkg/pooled.py": POOLED,
-        "tests/test_pooled.py": TEST_POOLED})
+        "tests/test_pooled.py": TEST_POOLED, "pkg/subbed.py": SUBBED,
+        "tests/test_subbed.py": TEST_SUBBED})
     before = hash_tree(root)
     said: list[str] = []
     fork = run_and_read(root, {"jobs": 2, "isolation": "auto"}, Selection(reuse=False),
@@ -280,6 +320,7 @@ def test_isolated_engine_gives_the_expected_verdicts(compared) -> None:
     assert isolated.verdicts("pkg/wrappers.py") == WRAPPERS_EXPECTED
     assert isolated.verdicts("pkg/cached.py") == CACHED_EXPECTED
     assert isolated.verdicts("pkg/pooled.py") == POOLED_EXPECTED
+    assert isolated.verdicts("pkg/subbed.py") == SUBBED_EXPECTED
 
 
 def fork_and_isolated(compared, file: str, lines: range) -> tuple[dict, dict]:
@@ -314,6 +355,11 @@ def test_a_test_with_a_multiprocessing_pool_kills_on_the_fork_path(compared) -> 
     assert compared[0].verdicts("pkg/pooled.py") == POOLED_EXPECTED
 
 
+def test_a_failing_subtest_kills_and_a_closure_that_cannot_be_swapped_runs_fresh(compared
+                                                                                 ) -> None:
+    assert compared[0].verdicts("pkg/subbed.py") == SUBBED_EXPECTED
+
+
 def test_killing_tests_are_recorded(compared) -> None:
     found = {key[:3]: m["killed_by"] for key, m in compared[0].by_edit().items()}
     assert {key: found[key] for key in [(6, "operator.arith", "+"),
@@ -332,7 +378,7 @@ def test_killing_tests_are_recorded(compared) -> None:
 def test_run_outcome_and_results_dict(compared) -> None:
     fork, isolated, _, _, said = compared
     total = (len(SHAPES_EXPECTED) + len(WRAPPERS_EXPECTED) + len(CACHED_EXPECTED)
-             + len(POOLED_EXPECTED))
+             + len(POOLED_EXPECTED) + len(SUBBED_EXPECTED))
     for ran in (fork, isolated):
         outcome = ran.outcome
         assert (outcome.total, outcome.executed, outcome.reused) == (total, total, 0)
@@ -345,9 +391,10 @@ def test_the_project_is_byte_identical_after_both_runs(compared) -> None:
     _, _, before, after, _ = compared
     assert after == before
     assert sorted(before) == ["pkg/__init__.py", "pkg/cached.py", "pkg/pooled.py",
-                              "pkg/shapes.py", "pkg/wrappers.py", "pyproject.toml",
-                              "tests/test_cached.py", "tests/test_pooled.py",
-                              "tests/test_shapes.py", "tests/test_wrappers.py"]
+                              "pkg/shapes.py", "pkg/subbed.py", "pkg/wrappers.py",
+                              "pyproject.toml", "tests/test_cached.py", "tests/test_pooled.py",
+                              "tests/test_shapes.py", "tests/test_subbed.py",
+                              "tests/test_wrappers.py"]
 
 
 LOOPS = """

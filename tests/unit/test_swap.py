@@ -322,3 +322,15 @@ def test_a_module_run_twice_under_two_names_gets_the_mutant_in_both(load_module)
     index = index_of(path)
     assert index.swap(path, "f", compiled(find(source, 6, "operator.arith"), source, path)) == 2
     assert (first.f(1), second.f(1)) == (0, 0)
+
+
+def test_a_mutant_that_drops_a_closures_free_variable_is_refused_before_any_swap(
+        load_module) -> None:
+    mod, source, path = load_module("def deco(f):\n    def wrapper(*args):\n"
+                                    "        return f(*args)\n    return wrapper\n\n\n"
+                                    "@deco\ndef one():\n    return 1\n")
+    mutant = find(source, 3, "return.none")
+    index = index_of(path)
+    with pytest.raises(SwapError, match="free variables differ"):
+        index.targets(path, mutant.swap_target, compiled(mutant, source, path))
+    assert mod.one() == 1

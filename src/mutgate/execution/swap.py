@@ -156,22 +156,30 @@ class FunctionIndex:
     def has(self, filename: str, qualname: str) -> bool:
         return bool(self.outer.get((filename, qualname)))
 
+    def targets(self, filename: str, qualname: str, code: types.CodeType
+                ) -> list[tuple[types.FunctionType, types.CodeType]]:
+        """Each live function made from the original, with the code it is to get; raises
+        SwapError when a mutant changed a closure's free variables (the function's cells
+        could not hold it). Call it before forking: a child cannot fall back."""
+        pairs = []
+        for original in self.originals(filename, qualname, code.co_firstlineno):
+            for old, new in pair_codes(original, code):
+                for function in self.by_code.get(id(old), ()):
+                    if len(function.__code__.co_freevars) != len(new.co_freevars):
+                        raise SwapError(f"{qualname}: free variables differ")
+                    pairs.append((function, new))
+        return pairs
+
     def swap(self, filename: str, qualname: str, code: types.CodeType) -> int:
         """Put ``code`` (and its nested code) into every live function made from the original.
 
         Every cache of the project's functions is cleared too: a cache filled before the swap
         (by the warm-up) must not hide the mutant, in this function or in one it calls.
         """
-        originals = self.originals(filename, qualname, code.co_firstlineno)
+        pairs = self.targets(filename, qualname, code)
         for caches in self.caches.values():
             for cached in caches:
                 cached.cache_clear()  # type: ignore[attr-defined]
-        swapped = 0
-        for original in originals:
-            for old, new in pair_codes(original, code):
-                for function in self.by_code.get(id(old), ()):
-                    if len(function.__code__.co_freevars) != len(new.co_freevars):
-                        raise SwapError(f"{qualname}: free variables differ")
-                    function.__code__ = new
-                    swapped += 1
-        return swapped
+        for function, new in pairs:
+            function.__code__ = new
+        return len(pairs)

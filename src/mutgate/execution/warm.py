@@ -81,6 +81,7 @@ class WarmSession:
         config.hook.pytest_sessionstart(session=session)
         config.hook.pytest_collection(session=session)
         _cheap_failure_reports()  # this process never runs a test; its children do
+        config.pluginmanager.register(LOGGED, "mutgate-logged-failures")
         warm = cls(root=root, args=args, session=session)
         warm.items = {item.nodeid: item for item in session.items}
         return warm
@@ -145,7 +146,7 @@ class WarmSession:
         source, flags = self._source(filename)
         code = compile_mutated_function(mutant, source, filename, flags)
         assert self.index is not None
-        if not self.index.originals(filename, mutant.swap_target, code.co_firstlineno):
+        if not self.index.targets(filename, mutant.swap_target, code):
             raise SwapError(f"{mutant.swap_target} is not loaded in the test process")
         tests = [item for item in resolve_tests(self.items, job.tests)
                  if item.nodeid not in self.unusable]
@@ -237,6 +238,27 @@ def _locations_in_project(name: str, prefix: str) -> bool:
     return any(in_project(place, prefix) for place in places if place)
 
 
+class _LoggedFailures:
+    """Failed reports that pytest logs while a child runs a test: a failing ``subTest`` or
+    ``subtests`` block is reported this way, beside a passing report of its test."""
+
+    count = 0
+
+    def pytest_runtest_logreport(self, report) -> None:
+        if report.failed:
+            self.count += 1
+
+
+LOGGED = _LoggedFailures()
+
+
+def _failed(item: Any, nextitem: Any, runtestprotocol: Any) -> bool:
+    """Run one test through pytest's protocol; whether any part of it failed."""
+    before = LOGGED.count
+    reports = runtestprotocol(item, log=False, nextitem=nextitem)
+    return any(r.failed for r in reports) or LOGGED.count > before
+
+
 def _check_child(items: list, write_fd: int) -> None:
     status = 0
     try:
@@ -248,7 +270,7 @@ def _check_child(items: list, write_fd: int) -> None:
         failed = []
         for position, item in enumerate(items):
             nextitem = items[position + 1] if position + 1 < len(items) else item
-            if any(r.failed for r in runtestprotocol(item, log=False, nextitem=nextitem)):
+            if _failed(item, nextitem, runtestprotocol):
                 failed.append(item.nodeid)
         os.write(write_fd, json.dumps({"failed": failed}).encode() + b"\n")
     except BaseException:
@@ -279,8 +301,7 @@ def _child(index: FunctionIndex, filename: str, qualname: str, code, tests: list
             if position == 0:
                 item.session._setupstate.teardown_exact(item)
             ran += 1
-            reports = runtestprotocol(item, log=False, nextitem=nextitem)
-            if any(r.failed for r in reports[:2]):
+            if _failed(item, nextitem, runtestprotocol):
                 killed_by = item.nodeid
                 break
         os.write(write_fd, json.dumps({"killed_by": killed_by, "ran": ran}).encode() + b"\n")
