@@ -224,13 +224,12 @@ def _read_contexts(data_file: Path, root: Path, tests: list[str]):
                 collected[lineno] = {t for m in modules for t in by_module.get(m, ())}
             if ran:
                 by_line[lineno] = ran
-        # In a file some test exercises, a line that ran while a test module was imported or
-        # collected is covered by that module's tests; one that ran in no test also by every
-        # test that exercises the file.
+        # In a file some test exercises, a line that ran at import time is covered by every
+        # test that exercises the file (a test that imported the module anew in its body does
+        # not own it), and by the tests of a test module being collected when it ran.
         file_tests = {t for ts in by_line.values() for t in ts}
         for lineno in at_import if file_tests else ():
-            extra = collected[lineno] | (set() if lineno in by_line else file_tests)
-            covering = set(by_line.get(lineno, ())) | extra
+            covering = set(by_line.get(lineno, ())) | collected[lineno] | file_tests
             if covering:
                 by_line[lineno] = sorted(covering)
         lines[rel] = by_line

@@ -129,6 +129,22 @@ def test_a_line_run_while_collecting_a_test_module_is_covered_by_its_tests(
     assert cov.lines["pkg/deco.py"][7] == ["tests/test_double.py::test_double"]
 
 
+def test_a_test_that_imports_a_module_anew_does_not_own_its_import_time_lines(
+        tmp_path, make_project) -> None:
+    root = make_project(tmp_path, {
+        "pyproject.toml": PYPROJECT, "pkg/__init__.py": "",
+        "pkg/lazy.py": "LIMIT = 1 + 1\n\n\ndef small(x):\n    return x < LIMIT\n",
+        "tests/conftest.py": "import pkg.lazy  # noqa: F401\n",
+        "tests/test_reload.py": "import importlib\nimport sys\n\n\ndef test_reimport():\n"
+                                "    sys.modules.pop('pkg.lazy')\n"
+                                "    importlib.import_module('pkg.lazy')\n",
+        "tests/test_small.py": "def test_small():\n    from pkg.lazy import small\n\n"
+                               "    assert small(1)\n"})
+    cov = coverage_map.build(load_config(root), echo=lambda _: None)
+    assert cov.lines["pkg/lazy.py"][1] == ["tests/test_reload.py::test_reimport",
+                                           "tests/test_small.py::test_small"]
+
+
 def test_test_files_are_never_in_the_map(mapped) -> None:
     _, cov, _ = mapped
     assert set(cov.lines) == {"pkg/__init__.py", "pkg/mod.py", "pkg/other.py"}

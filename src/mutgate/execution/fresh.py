@@ -18,7 +18,13 @@ import tempfile
 import time
 import warnings
 
-from mutgate.execution.isolated import PLUGIN_ARGS, covering_test_files, verdict, write_spec
+from mutgate.execution.isolated import (
+    PLUGIN_ARGS,
+    covering_test_files,
+    read_state,
+    verdict,
+    write_spec,
+)
 from mutgate.execution.warm import (
     PRISTINE_WARNING_FILTERS,
     Job,
@@ -71,9 +77,8 @@ def _fresh_child(args: list[str], files: list[str], root: str, spec_path: str,
         os.environ["MUTGATE_MUTANT_SPEC"] = spec_path
         import pytest
 
-        pytest.main([*PLUGIN_ARGS, *args, *files])
-        with open(result_path, encoding="utf-8") as handle:
-            payload = json.load(handle)
+        code = pytest.main([*PLUGIN_ARGS, *args, *files])
+        payload = read_state(result_path, int(code))
         payload["modules"] = sorted(name for name in sys.modules if name not in known)
         os.write(write_fd, json.dumps(payload).encode() + b"\n")
     except BaseException as exc:

@@ -83,7 +83,7 @@ def run_isolated(root: str, args: list[str], job: Job, source: str, startup_s: f
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             return verdict(job.mutant.id, None, started)
-        state = _read(result_path) or {"crash": f"test process crashed (exit {code})"}
+        state = read_state(result_path, code)
     return verdict(job.mutant.id, state, started)
 
 
@@ -93,12 +93,17 @@ def _limit_child(limit_bytes: int) -> None:
     limit_memory(limit_bytes)
 
 
-def _read(path: str) -> dict | None:
+def read_state(path: str, exit_code: int) -> dict:
+    """What the isolated plugin recorded; when it recorded nothing, pytest stopped before the
+    session ended (a conftest that no longer imports, say): that counts as a kill."""
     try:
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
     except (OSError, ValueError):
-        return None
+        if exit_code < 0:
+            return {"crash": f"test process killed by signal {-exit_code}"}
+        return {"crash": f"pytest stopped with exit code {exit_code} before any verdict "
+                         "(e.g. a conftest failed to import)"}
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
