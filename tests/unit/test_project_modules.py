@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from helpers.projects import write_project
 
-from mutgate.execution.warm import import_ahead, in_project, project_packages
+from mutgate.execution.project_modules import import_ahead, in_project, project_packages
 
 
 @pytest.fixture

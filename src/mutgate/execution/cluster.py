@@ -122,7 +122,7 @@ def _start_session(ctx: RunContext) -> SessionProcess:
 
 def serve_session() -> None:
     """The session process: run the batches it is sent until the worker closes the socket."""
-    from mutgate.execution.warm import die_with_parent
+    from mutgate.execution.limits import die_with_parent
 
     fd, worker_pid, key = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     die_with_parent()

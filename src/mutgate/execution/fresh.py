@@ -25,18 +25,15 @@ from mutgate.execution.isolated import (
     verdict,
     write_spec,
 )
-from mutgate.execution.warm import (
-    PRISTINE_WARNING_FILTERS,
-    Job,
+from mutgate.execution.limits import (
     die_with_parent,
-    import_ahead,
     limit_memory,
     memory_limit,
     no_core_dumps,
     own_resource_trackers,
-    project_packages,
-    wait_for_child,
 )
+from mutgate.execution.project_modules import import_ahead, project_packages
+from mutgate.execution.warm import PRISTINE_WARNING_FILTERS, Job, wait_for_child
 from mutgate.outcome import NO_TESTS
 from mutgate.store import Result
 

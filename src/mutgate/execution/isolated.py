@@ -17,13 +17,13 @@ import tempfile
 import time
 from functools import partial
 
-from mutgate.execution.warm import (
-    Job,
+from mutgate.execution.limits import (
     die_with_parent,
     limit_memory,
     memory_limit,
     no_core_dumps,
 )
+from mutgate.execution.warm import Job
 from mutgate.outcome import KILLED, NO_TESTS, SURVIVED, TIMEOUT
 from mutgate.store import Result
 

@@ -18,8 +18,9 @@ from dataclasses import dataclass, replace
 
 from mutgate.execution.fresh import run_fresh
 from mutgate.execution.isolated import run_isolated
+from mutgate.execution.project_modules import import_ahead
 from mutgate.execution.swap import SwapError
-from mutgate.execution.warm import Job, WarmSession, import_ahead
+from mutgate.execution.warm import Job, WarmSession
 from mutgate.outcome import ERROR, SURVIVED
 from mutgate.store import Result
 

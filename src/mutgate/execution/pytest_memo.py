@@ -3,10 +3,11 @@
 A fresh-import child (`fresh.py`) starts a whole pytest session per mutant. Most of its time
 went to work whose answer cannot have changed since the warm worker's own session started:
 parsing, rewriting and compiling the test modules' asserts (this environment often sets
-PYTHONDONTWRITEBYTECODE, so pytest keeps no rewritten pyc), and reading every installed
-distribution's metadata to find plugin entry points, and compiling the project's own modules
-again from the same bytes. `install()` runs in the worker before
-its own session is configured, so the answers are in memory when the worker forks.
+PYTHONDONTWRITEBYTECODE, so pytest keeps no rewritten pyc), reading every installed
+distribution's metadata to find plugin entry points, reading the hook implementations'
+signatures, and compiling the project's own modules again from the same bytes. `install()`
+runs in the worker before its own session is configured, so the answers are in memory when
+the worker forks.
 """
 
 from __future__ import annotations

@@ -13,10 +13,7 @@ not grow per mutant.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
-import importlib
-import importlib.util
 import json
 import os
 import resource
@@ -29,6 +26,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mutgate.execution import pytest_memo
+from mutgate.execution.limits import (
+    die_with_parent,
+    limit_memory,
+    memory_limit,
+    no_core_dumps,
+    own_resource_trackers,
+)
 from mutgate.execution.swap import (
     FunctionIndex,
     SwapError,
@@ -186,58 +190,6 @@ def resolve_tests(items: dict[str, Any], nodeids: list[str]) -> list[Any]:
     return list(found.values())
 
 
-def import_ahead(modules: list[str], root: str) -> None:
-    """Import here what a whole pytest session imported (plugins load some lazily, e.g. at
-    session end), so forked children find it loaded instead of importing (and assertion-
-    rewriting) it each time. The project's own modules are left out, and so is anything under
-    a package of the project's: toolz's ``tlz`` runs toolz's modules again under its own names,
-    with no file of their own."""
-    prefix = os.path.realpath(root) + os.sep
-    packages = project_packages(prefix)
-    for name in modules:
-        top = name.split(".", 1)[0]
-        if (name in sys.modules or name.endswith("__main__") or top == "mutgate"
-                or top in packages):
-            continue
-        # Only a top-level name is looked up: finding a submodule imports its package.
-        if top not in sys.modules and _locations_in_project(top, prefix):
-            packages.add(top)
-            continue
-        try:
-            importlib.import_module(name)
-        except BaseException:  # noqa: S110  (a module that cannot load on its own is skipped)
-            continue
-
-
-_ENVIRONMENTS = tuple({os.path.realpath(p) + os.sep
-                       for p in (sys.prefix, sys.exec_prefix, sys.base_prefix)})
-
-
-def in_project(path: str, prefix: str) -> bool:
-    """Whether ``path`` is the project's own code: under its root (``prefix``, real, ending in a
-    separator), and not in the Python environment, such as a virtualenv inside the project."""
-    real = os.path.realpath(path)
-    return (real.startswith(prefix) and not real.startswith(_ENVIRONMENTS)
-            and "site-packages" not in real and "dist-packages" not in real)
-
-
-def project_packages(prefix: str) -> set[str]:
-    """The top-level names of the loaded modules that are the project's own code."""
-    return {name.split(".", 1)[0] for name, module in list(sys.modules.items())
-            if in_project(getattr(module, "__file__", None) or "", prefix)}
-
-
-def _locations_in_project(name: str, prefix: str) -> bool:
-    try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError, AttributeError):
-        return False
-    if spec is None:
-        return False
-    places = [spec.origin or "", *(spec.submodule_search_locations or ())]
-    return any(in_project(place, prefix) for place in places if place)
-
-
 class _LoggedFailures:
     """Failed reports that pytest logs while a child runs a test: a failing ``subTest`` or
     ``subtests`` block is reported this way, beside a passing report of its test."""
@@ -386,23 +338,6 @@ def _kill(pid: int) -> None:
         os.waitpid(pid, 0)
 
 
-def _load_prctl():
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-
-_PRCTL = _load_prctl()
-_PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent() -> None:
-    """Linux: the kernel kills this process when its parent (the worker) dies."""
-    if _PRCTL is not None:
-        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
 def _default_multiprocessing() -> None:
     """A loky worker's multiprocessing starts processes the loky way (a new interpreter each);
     the tests must see the start method a plain pytest process has (a pool in a test would
@@ -410,41 +345,6 @@ def _default_multiprocessing() -> None:
     import multiprocessing
 
     multiprocessing.set_start_method(None, force=True)
-
-
-def own_resource_trackers() -> None:
-    """A test that starts a multiprocessing pool in a child must not share the worker's
-    resource tracker: its lock may be held by a thread that did not survive the fork, and the
-    semaphores the child leaks when it exits would be reported by mutgate's own tracker. A new
-    tracker starts only if the child needs one; it cleans up after the child, silently."""
-    for name in ("multiprocessing.resource_tracker",
-                 "joblib.externals.loky.backend.resource_tracker"):
-        module = sys.modules.get(name)
-        if module is not None and hasattr(module, "_resource_tracker"):
-            tracker = module.ResourceTracker()
-            module._resource_tracker = tracker
-            for export in ("ensure_running", "register", "unregister", "getfd"):
-                if hasattr(module, export) and hasattr(tracker, export):
-                    setattr(module, export, getattr(tracker, export))
-
-
-def no_core_dumps() -> None:
-    """A mutant that segfaults must not leave a core file in the project."""
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
-def memory_limit(megabytes: int) -> int:
-    """An address-space limit for children: this process's size plus ``megabytes``."""
-    if megabytes <= 0:
-        return 0
-    with open("/proc/self/statm") as handle:
-        current = int(handle.read().split()[0]) * resource.getpagesize()
-    return current + megabytes * 1024 * 1024
-
-
-def limit_memory(limit_bytes: int) -> None:
-    if limit_bytes > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
 
 
 def _cheap_failure_reports() -> None:
