@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.html import Page
 
 from mutgate.report.html import page_name, write_html
 
@@ -36,39 +36,6 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-class Dom(HTMLParser):
-    """Elements of a dumped DOM as (tag, attrs) in document order, and text by element id."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.elements: list[tuple[str, dict[str, str]]] = []
-        self.text_by_id: dict[str, str] = {}
-        self._ids: list[tuple[str, str | None]] = []
-        self.feed(text)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {k: v or "" for k, v in attrs}
-        self.elements.append((tag, values))
-        if tag not in ("br", "img", "input", "meta", "rect", "line", "circle", "polyline"):
-            self._ids.append((tag, values.get("id")))
-
-    def handle_endtag(self, tag: str) -> None:
-        while self._ids and self._ids.pop()[0] != tag:
-            pass
-
-    def handle_data(self, data: str) -> None:
-        for _, ident in self._ids:
-            if ident:
-                self.text_by_id[ident] = self.text_by_id.get(ident, "") + data
-
-    def find_all(self, tag: str, cls: str | None = None) -> list[dict[str, str]]:
-        return [
-            attrs
-            for name, attrs in self.elements
-            if name == tag and (cls is None or cls in attrs.get("class", "").split())
-        ]
-
-
 def run_chromium(binary: Path, profile: Path, *args: str) -> str:
     command = [
         str(binary), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -80,10 +47,10 @@ def run_chromium(binary: Path, profile: Path, *args: str) -> str:
     return done.stdout
 
 
-def dump_dom(binary: Path, tmp_path: Path, url: str) -> Dom:
+def dump_dom(binary: Path, tmp_path: Path, url: str) -> Page:
     text = run_chromium(binary, tmp_path / "profile", "--dump-dom", url)
     assert "</html>" in text
-    return Dom(text)
+    return Page(text)
 
 
 def mutant(n: int, file: str, line: int, status: str, operator: str, **fields: Any) -> dict:

@@ -6,11 +6,12 @@ import json
 import random
 import re
 import time
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.html import Page
+from helpers.results import make_mutant
 
 from mutgate.report.charts import file_score_chart, trend_chart
 from mutgate.report.html import page_name, script_json, write_html
@@ -21,72 +22,9 @@ EVIL = "</script><script>alert(1)</script>"
 IMG = '<img src=x onerror="alert(2)">'
 
 
-class Page(HTMLParser):
-    """Every element of a page as (tag, attrs), the text of each element with an id, scripts."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.elements: list[tuple[str, dict[str, str]]] = []
-        self.text_by_id: dict[str, str] = {}
-        self.scripts: list[tuple[dict[str, str], str]] = []
-        self._open: list[tuple[str, str | None]] = []
-        self._script: dict[str, str] | None = None
-        self.feed(text)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {k: v or "" for k, v in attrs}
-        self.elements.append((tag, values))
-        if tag == "script":
-            self._script = values
-        if tag not in ("br", "img", "input", "meta", "link", "rect", "line", "circle"):
-            self._open.append((tag, values.get("id")))
-
-    def handle_endtag(self, tag: str) -> None:
-        while self._open:
-            name, _ = self._open.pop()
-            if name == tag:
-                break
-
-    def handle_data(self, data: str) -> None:
-        if self._script is not None:
-            self.scripts.append((self._script, data))
-            self._script = None
-        for _, ident in self._open:
-            if ident:
-                self.text_by_id[ident] = self.text_by_id.get(ident, "") + data
-
-    def find_all(self, tag: str, cls: str | None = None) -> list[dict[str, str]]:
-        return [
-            attrs
-            for name, attrs in self.elements
-            if name == tag and (cls is None or cls in attrs.get("class", "").split())
-        ]
-
-    def data(self) -> Any:
-        (text,) = [body for attrs, body in self.scripts if attrs.get("id") == "mutgate-data"]
-        return json.loads(text)
-
-
 def mutant(n: int, file: str, line: int, status: str, **fields: Any) -> dict[str, Any]:
-    base = {
-        "id": f"m{n:04d}",
-        "file": file,
-        "line": line,
-        "col": 12,
-        "end_line": line,
-        "end_col": 17,
-        "operator": "operator.arith",
-        "original": "a + b",
-        "replacement": "a - b",
-        "qualname": "add",
-        "status": status,
-        "killed_by": "tests/test_mod.py::test_add" if status in ("killed", "timeout") else None,
-        "covered_by": ["tests/test_mod.py::test_add"],
-        "tests_run": 1,
-        "duration_ms": 2.0,
-    }
-    base.update(fields)
-    return base
+    return make_mutant(f"m{n:04d}", status, file, line, **{"col": 12, "end_col": 17,
+                                                          "duration_ms": 2.0, **fields})
 
 
 MOD = "src/pkg/mod.py"

@@ -14,6 +14,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from helpers.results import T_ADD, make_mutant
 
 from mutgate import __version__
 from mutgate.report.stryker import STATUS_NAMES, to_stryker, write_stryker
@@ -47,25 +48,10 @@ def schema() -> dict[str, Any]:
 
 
 def mutant(n: int, status: str, **fields: Any) -> dict[str, Any]:
-    base = {
-        "id": f"m{n:03d}",
-        "file": "src/pkg/mod.py",
-        "line": 2,
-        "col": 12,
-        "end_line": 2,
-        "end_col": 17,
-        "operator": "operator.arith",
-        "original": "a + b",
-        "replacement": "a - b",
-        "qualname": "add",
-        "status": status,
-        "killed_by": "tests/test_mod.py::test_add" if status == "killed" else None,
-        "covered_by": ["tests/test_mod.py::test_add", "tests/test_mod.py::TestX::test_y[1-2]"],
-        "tests_run": 1,
-        "duration_ms": 3.5,
-    }
-    base.update(fields)
-    return base
+    defaults = {"line": 2, "end_line": 2, "col": 12, "end_col": 17, "duration_ms": 3.5,
+                "killed_by": T_ADD if status == "killed" else None,
+                "covered_by": [T_ADD, "tests/test_mod.py::TestX::test_y[1-2]"]}
+    return make_mutant(f"m{n:03d}", status, **{**defaults, **fields})
 
 
 STATUSES = ["killed", "survived", "timeout", "error", "skipped", "no-tests"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
 import tempfile
 import time
@@ -25,13 +24,7 @@ from mutgate.execution.isolated import (
     verdict,
     write_spec,
 )
-from mutgate.execution.limits import (
-    die_with_parent,
-    limit_memory,
-    memory_limit,
-    no_core_dumps,
-    own_resource_trackers,
-)
+from mutgate.execution.limits import enter_test_child, memory_limit
 from mutgate.execution.project_modules import import_ahead, project_packages
 from mutgate.execution.warm import PRISTINE_WARNING_FILTERS, Job, wait_for_child
 from mutgate.outcome import NO_TESTS
@@ -63,12 +56,7 @@ def _fresh_child(args: list[str], files: list[str], root: str, spec_path: str,
                  result_path: str, write_fd: int, memory_limit_bytes: int) -> None:
     status = 0
     try:
-        os.setpgid(0, 0)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        die_with_parent()
-        no_core_dumps()
-        own_resource_trackers()
-        limit_memory(memory_limit_bytes)
+        enter_test_child(memory_limit_bytes)
         _forget_project(root)
         known = set(sys.modules)
         os.environ["MUTGATE_MUTANT_SPEC"] = spec_path

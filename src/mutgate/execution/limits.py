@@ -4,6 +4,7 @@ file, stays inside a memory limit, and has its own multiprocessing resource trac
 from __future__ import annotations
 
 import ctypes
+import os
 import resource
 import signal
 import sys
@@ -59,3 +60,17 @@ def memory_limit(megabytes: int) -> int:
 def limit_memory(limit_bytes: int) -> None:
     if limit_bytes > 0:
         resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+
+def enter_test_child(limit_bytes: int, cpu_seconds: int = 0) -> None:
+    """Set up a forked child that runs tests: its own process group (the worker kills the group
+    on a timeout), Ctrl-C left to the worker, death with the worker, no core files, its own
+    resource trackers, the memory limit and, when given, a CPU-time backstop."""
+    os.setpgid(0, 0)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    die_with_parent()
+    no_core_dumps()
+    own_resource_trackers()
+    if cpu_seconds > 0:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    limit_memory(limit_bytes)

@@ -176,7 +176,10 @@ class FunctionIndex:
         Every cache of the project's functions is cleared too: a cache filled before the swap
         (by the warm-up) must not hide the mutant, in this function or in one it calls.
         """
-        pairs = self.targets(filename, qualname, code)
+        return self.apply(self.targets(filename, qualname, code))
+
+    def apply(self, pairs: list[tuple[types.FunctionType, types.CodeType]]) -> int:
+        """Give each function of ``targets()`` its new code; clear every cache first."""
         for caches in self.caches.values():
             for cached in caches:
                 cached.cache_clear()  # type: ignore[attr-defined]

@@ -16,7 +16,6 @@ import contextlib
 import gc
 import json
 import os
-import resource
 import select
 import signal
 import sys
@@ -26,13 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mutgate.execution import pytest_memo
-from mutgate.execution.limits import (
-    die_with_parent,
-    limit_memory,
-    memory_limit,
-    no_core_dumps,
-    own_resource_trackers,
-)
+from mutgate.execution.limits import enter_test_child, memory_limit
 from mutgate.execution.swap import (
     FunctionIndex,
     SwapError,
@@ -150,7 +143,8 @@ class WarmSession:
         source, flags = self._source(filename)
         code = compile_mutated_function(mutant, source, filename, flags)
         assert self.index is not None
-        if not self.index.targets(filename, mutant.swap_target, code):
+        targets = self.index.targets(filename, mutant.swap_target, code)
+        if not targets:
             raise SwapError(f"{mutant.swap_target} is not loaded in the test process")
         tests = [item for item in resolve_tests(self.items, job.tests)
                  if item.nodeid not in self.unusable]
@@ -161,8 +155,8 @@ class WarmSession:
         pid = os.fork()
         if pid == 0:  # child: never returns
             os.close(read_fd)
-            _child(self.index, filename, mutant.swap_target, code, tests, write_fd,
-                   self._memory_limit(memory_limit_mb), job.timeout_s)
+            _child(self.index, targets, tests, write_fd, self._memory_limit(memory_limit_mb),
+                   job.timeout_s)
         os.close(write_fd)
         payload = wait_for_child(read_fd, pid, job.timeout_s)
         duration_ms = (time.perf_counter() - started) * 1000
@@ -214,9 +208,7 @@ def _failed(item: Any, nextitem: Any, runtestprotocol: Any) -> bool:
 def _check_child(items: list, write_fd: int) -> None:
     status = 0
     try:
-        os.setpgid(0, 0)
-        die_with_parent()
-        own_resource_trackers()
+        enter_test_child(0)
         from _pytest.runner import runtestprotocol
 
         failed = []
@@ -231,19 +223,13 @@ def _check_child(items: list, write_fd: int) -> None:
         os._exit(status)
 
 
-def _child(index: FunctionIndex, filename: str, qualname: str, code, tests: list, write_fd: int,
-           limit_bytes: int, timeout_s: float) -> None:
+def _child(index: FunctionIndex, targets: list, tests: list, write_fd: int, limit_bytes: int,
+           timeout_s: float) -> None:
     status = 0
     try:
-        os.setpgid(0, 0)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        die_with_parent()
-        no_core_dumps()
-        own_resource_trackers()
-        cpu = int(timeout_s * 2) + 10  # a backstop should the parent fail to kill us
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        limit_memory(limit_bytes)
-        index.swap(filename, qualname, code)
+        # The CPU limit is a backstop should the worker fail to kill us.
+        enter_test_child(limit_bytes, cpu_seconds=int(timeout_s * 2) + 10)
+        index.apply(targets)
         killed_by = None
         ran = 0
         from _pytest.runner import runtestprotocol
