@@ -16,9 +16,9 @@ from typing import Any
 import click
 
 from mutgate import __version__
-from mutgate.config import Config, load_config
+from mutgate.config import Config, find_root, load_config
 from mutgate.errors import ConfigError, MutgateError
-from mutgate.outcome import STATUSES, SURVIVED
+from mutgate.outcome import ERROR, NO_TESTS, STATUSES, SURVIVED
 from mutgate.store import Store
 from mutgate.text import one_line_change
 
@@ -63,7 +63,9 @@ def _fail(message: str, code: int) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mutgate")
 @click.option("-C", "--project", "project", default=".", show_default=True,
-              type=click.Path(file_okay=False), help="The project's root directory.")
+              type=click.Path(file_okay=False),
+              help="Run in DIR: the project is the nearest folder from there up with a "
+                   "pyproject.toml, setup.cfg or setup.py.")
 @click.pass_context
 def cli(ctx: click.Context, project: str) -> None:
     """mutgate: a mutation-testing gate for Python projects tested with pytest."""
@@ -71,7 +73,8 @@ def cli(ctx: click.Context, project: str) -> None:
 
 
 def _config(ctx: click.Context, **overrides: Any) -> Config:
-    return load_config(ctx.obj, overrides)
+    """The configuration of the project around ``-C DIR`` (or the working directory)."""
+    return load_config(find_root(ctx.obj), overrides)
 
 
 def _store(config: Config) -> Store:
@@ -87,6 +90,8 @@ def _store(config: Config) -> Store:
 @click.option("--isolation", type=click.Choice(["auto", "fork", "subprocess"]),
               help="fork: warm workers (auto); subprocess: a fresh pytest per mutant.")
 @click.option("--pytest-args", help="Extra arguments for pytest, as one string.")
+@click.option("--confirm", type=click.Choice(["module", "suite", "off"]),
+              help="Re-run survivors against every test of their module (default) or suite.")
 @click.option("--diff", "diff_ref", metavar="REF", help="Only lines changed since REF.")
 @click.option("--sample", metavar="N|P%", help="Run a reproducible random sample.")
 @click.option("--seed", default="0", show_default=True, help="Seed of --sample.")
@@ -98,7 +103,8 @@ def _store(config: Config) -> Store:
 def run(ctx: click.Context, paths: tuple[str, ...], jobs: int | None, operators: str | None,
         timeout_factor: float | None, timeout_constant: float | None, isolation: str | None,
         pytest_args: str | None, diff_ref: str | None, sample: str | None, seed: str,
-        shard: str | None, no_reuse: bool, backend: str | None, scheduler: str | None) -> None:
+        shard: str | None, no_reuse: bool, backend: str | None, scheduler: str | None,
+        confirm: str | None) -> None:
     """Mutate covered lines, run the covering tests, record the results."""
     from mutgate.runner import Selection
     from mutgate.runner import run as do_run
@@ -107,7 +113,7 @@ def run(ctx: click.Context, paths: tuple[str, ...], jobs: int | None, operators:
 
     config = _config(
         ctx, jobs=jobs, timeout_factor=timeout_factor, timeout_constant=timeout_constant,
-        isolation=isolation, backend=backend, scheduler=scheduler,
+        isolation=isolation, backend=backend, scheduler=scheduler, confirm=confirm,
         operators=[o.strip() for o in operators.split(",") if o.strip()] if operators else None,
         pytest_args=pytest_args.split() if pytest_args else None)
     selection = Selection(
@@ -156,14 +162,25 @@ def render_summary(results: dict[str, Any], survivors: int = 10) -> str:
         lines += [f"  {test}" for test in flaky[:10]]
     alive = [m for m in results["mutants"] if m["status"] == SURVIVED]
     if alive:
-        lines.append(f"\nsurvivors ({len(alive)}):")
+        unconfirmed = sum(1 for m in alive if not m.get("confirmed"))
+        lines.append(f"\nsurvivors ({len(alive)}"
+                     + (f", {unconfirmed} not confirmed against the wider tests"
+                        if unconfirmed else ", each confirmed against the wider tests")
+                     + "):")
         for m in alive[:survivors]:
             lines.append(f"  {m['id']}  {m['file']}:{m['line']}  {m['operator']}  "
-                         f"{one_line_change(m['original'], m['replacement'], 40)}")
+                         f"{one_line_change(m['original'], m['replacement'], 40)}"
+                         + ("" if m.get("confirmed") else "  (unconfirmed)"))
         if len(alive) > survivors:
             lines.append(f"  ... and {len(alive) - survivors} more: "
                          "mutgate results --status survived")
         lines.append("see one with: mutgate show ID")
+    unexplained = [m for m in results["mutants"] if m["status"] in (ERROR, NO_TESTS)]
+    if unexplained:
+        lines.append(f"\nnot scored ({len(unexplained)}):")
+    for m in unexplained[:survivors]:
+        lines.append(f"  {m['id']}  {m['status']}  {m['file']}:{m['line']}  "
+                     f"{m.get('detail') or 'no reason recorded'}")
     return "\n".join(lines)
 
 
@@ -181,8 +198,9 @@ def results(ctx: click.Context, as_json: bool, status: str | None, run_id: int |
         click.echo(json.dumps(data, indent=2))
         return
     for m in data["mutants"]:
+        why = f"  ({m['detail']})" if m.get("detail") and m["status"] in (ERROR, NO_TESTS) else ""
         click.echo(f"{m['id']}  {m['status']:<9} {m['file']}:{m['line']}  {m['operator']}  "
-                   f"{one_line_change(m['original'], m['replacement'], 40)}")
+                   f"{one_line_change(m['original'], m['replacement'], 40)}{why}")
     click.echo(render_summary({**data, "mutants": []}))
 
 
@@ -210,8 +228,13 @@ def show(ctx: click.Context, mutant_id: str) -> None:
     config = _config(ctx)
     m = _find_mutant(config, mutant_id)
     click.echo(f"mutant {m['id']}: {m['status']}  ({m['operator']} in {m['qualname']})")
-    if m.get("killed_by"):
+    if m.get("killed_by") and m["killed_by"] != m.get("detail"):
         click.echo(f"killed by: {m['killed_by']}")
+    if m.get("detail"):
+        click.echo(f"why: {m['detail']}")
+    if m["status"] == SURVIVED:
+        click.echo("confirmed: every other test of its module passed too" if m.get("confirmed")
+                   else "not confirmed against the wider tests (see `confirm`)")
     click.echo(mutant_diff(read_source(config.root, m["file"]), m).rstrip("\n"))
     click.echo(f"covered by {len(m['covered_by'])} test(s):")
     for test in m["covered_by"]:

@@ -21,7 +21,7 @@ from mutgate.errors import ConfigError, SuiteError
 
 IMPORT_TIME = ""  # coverage's default context: lines run outside any test (imports, collection)
 COLLECT_CONTEXT = "mutgate-collect:"  # + a test module's node id: lines run while collecting it
-MAP_VERSION = 3
+MAP_VERSION = 4
 
 
 @dataclass
@@ -39,6 +39,11 @@ class CoverageMap:
     key: str = ""
     test_files: dict[str, str] = field(default_factory=dict)
     modules: list[str] = field(default_factory=list)
+    module_files: dict[str, str] = field(default_factory=dict)
+    #: A digest of each parametrized test's parameters (`mutgate.test_identity`).
+    params: dict[str, str] = field(default_factory=dict)
+    _file_tests: dict[str, frozenset[str]] = field(default_factory=dict, repr=False,
+                                                   compare=False)
 
     def tests_for(self, file: str, line: int, end_line: int | None = None) -> list[str]:
         by_line = self.lines.get(file, {})
@@ -47,6 +52,13 @@ class CoverageMap:
             found.update(by_line.get(lineno, ()))
         return sorted(found, key=lambda t: (self.durations.get(t, 0.0), t))
 
+    def tests_of_file(self, file: str) -> frozenset[str]:
+        """Every test that ran any line of ``file``."""
+        if file not in self._file_tests:
+            self._file_tests[file] = frozenset(
+                t for tests in self.lines.get(file, {}).values() for t in tests)
+        return self._file_tests[file]
+
     def is_covered(self, file: str, line: int) -> bool:
         return bool(self.lines.get(file, {}).get(line))
 
@@ -54,7 +66,8 @@ class CoverageMap:
         return {
             "version": MAP_VERSION, "key": self.key, "startup_s": self.startup_s,
             "durations": self.durations, "test_files": self.test_files,
-            "modules": self.modules,
+            "modules": self.modules, "module_files": self.module_files,
+            "params": self.params,
             "lines": {f: {str(n): t for n, t in by.items()} for f, by in self.lines.items()},
             "import_lines": {f: sorted(s) for f, s in self.import_lines.items()},
         }
@@ -66,6 +79,7 @@ class CoverageMap:
             import_lines={f: set(s) for f, s in data["import_lines"].items()},
             durations=data["durations"], startup_s=data["startup_s"], key=data["key"],
             test_files=data.get("test_files", {}), modules=data.get("modules", []),
+            module_files=data.get("module_files", {}), params=data.get("params", {}),
         )
 
 
@@ -191,7 +205,9 @@ def _measure(config: Config, key: str) -> CoverageMap:
     return CoverageMap(lines=lines, import_lines=import_lines, durations=durations,
                        startup_s=startup, key=key, test_files=test_files,
                        modules=[m for m in report.get("modules", []) if not m.startswith(
-                           ("mutgate", "coverage"))])
+                           ("mutgate", "coverage"))],
+                       module_files=report.get("module_files", {}),
+                       params=report.get("params", {}))
 
 
 def _read_contexts(data_file: Path, root: Path, tests: list[str]):

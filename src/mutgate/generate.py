@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import fnmatch
 import re
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from mutgate import operators
-from mutgate.config import Config, is_test_file
+from mutgate.config import Config, in_locations, is_test_file, pytest_locations
 from mutgate.coverage_map import CoverageMap
 from mutgate.errors import ConfigError
 from mutgate.mutant import Mutant, mutant_id
@@ -33,19 +34,45 @@ LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception
 
 
 def source_files(config: Config) -> list[str]:
-    """The project files to mutate, relative to the root: never tests, never excluded."""
+    """The project files to mutate, relative to the root: never excluded, never tests (by
+    name, or under a folder pytest collects from: see `config.pytest_locations`)."""
+    tests = pytest_locations(config)
     found: set[str] = set()
     for path in config.paths:
         target = config.root / path
         candidates = [target] if target.is_file() else sorted(target.rglob("*.py"))
         for file in candidates:
             rel = file.relative_to(config.root).as_posix()
-            if file.suffix != ".py" or is_test_file(rel):
+            if file.suffix != ".py" or is_test_file(rel) or in_locations(rel, tests):
                 continue
             if any(fnmatch.fnmatch(rel, pattern) for pattern in config.exclude):
                 continue
             found.add(rel)
     return sorted(found)
+
+
+def collected_test_files(cov: CoverageMap) -> set[str]:
+    """The files pytest collected test items from in the coverage run, whatever their names:
+    test code, never mutated. A module whose only items are its doctests
+    (``pkg/mod.py::pkg.mod.func``, with ``--doctest-modules``) is code, not a test file."""
+    tests_by_file: dict[str, list[str]] = {}
+    for test in cov.durations:
+        tests_by_file.setdefault(test.split("::", 1)[0], []).append(test)
+    return {file for file in cov.test_files
+            if not tests_by_file.get(file)
+            or not all(_is_doctest(test) for test in tests_by_file[file])}
+
+
+def _is_doctest(nodeid: str) -> bool:
+    """``mod.py::mod`` (the module's docstring), ``pkg/mod.py::pkg.mod.Class.method``:
+    one name after the file, the dotted name of the module or of something in it. (A test
+    function is a single name, and one named like its file starts with "test".)"""
+    file, _, name = nodeid.partition("::")
+    if not name or "::" in name or "[" in name:
+        return False
+    path = Path(file)
+    module = path.parent.name if path.stem == "__init__" else path.stem
+    return "." in name or (name == module and not name.startswith("test"))
 
 
 def read_source(root: Path, rel: str) -> str:
@@ -68,19 +95,60 @@ def generate(config: Config, cov: CoverageMap, files: Iterable[str] | None = Non
             check_syntax(rel, read_source(config.root, rel))  # no mutants, but no silence
             continue
         source = read_source(config.root, rel)
+        spans = statement_spans(source)
         for mutant in mutants_of_source(rel, source, cov.import_lines.get(rel, set())):
             if mutant.family not in families and mutant.operator not in families:
                 continue
-            tests = cov.tests_for(rel, mutant.line)
+            first, last = spans.get(mutant.line, (mutant.line, mutant.line))
+            tests = cov.tests_for(rel, min(first, mutant.line), max(last, mutant.end_line))
             if tests:
                 mutants.append(_with_tests(mutant, tests))
     return mutants
 
 
-def check_syntax(rel: str, source: str) -> None:
-    """A file to mutate that does not parse is an input error, even when no test runs it."""
+_COMPOUND = (ast.If, ast.While, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith, ast.Try,
+             ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+             *((ast.Match,) if hasattr(ast, "Match") else ()),
+             *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))
+
+
+def statement_spans(source: str) -> dict[int, tuple[int, int]]:
+    """For each line, the first and last line of the innermost statement holding it (for a
+    compound statement, its header: ``if a or\\n b:`` spans both lines, not the body).
+
+    A test that ran any line of a statement may be the one a mutant on another of its lines
+    needs: ``a or b`` on the first line can short-circuit past a third line it then never
+    runs, while the mutant there (``or`` → ``and``) changes what the whole expression gives.
+    """
     try:
-        compile(source, rel, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    spans: dict[int, tuple[int, int]] = {}
+    for node in ast.walk(tree):  # outer statements first, so inner ones overwrite them
+        if not isinstance(node, ast.stmt):
+            continue
+        first, last = node.lineno, node.end_lineno or node.lineno
+        if isinstance(node, _COMPOUND):
+            body = getattr(node, "body", None) or getattr(node, "cases", None)
+            if body:
+                starts = [body[0].lineno, *(d.lineno for d in
+                                            getattr(body[0], "decorator_list", ()))]
+                last = max(first, min(starts) - 1)
+        for line in range(first, last + 1):
+            previous = spans.get(line)
+            if previous is None or previous[1] - previous[0] >= last - first:
+                spans[line] = (first, last)
+    return spans
+
+
+def check_syntax(rel: str, source: str) -> None:
+    """A file to mutate that does not parse is an input error, even when no test runs it.
+    Warnings (an invalid escape sequence) are the project's business, not an error here."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(source, rel, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as exc:
         raise ConfigError(f"{rel}:{exc.lineno}: syntax error: {exc.msg}") from None
     except ValueError as exc:  # NUL bytes in the source

@@ -9,19 +9,28 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
-from mutgate import coverage_map
-from mutgate.config import Config
+from mutgate import __version__, coverage_map
+from mutgate.config import Config, config_words, names_a_path, pytest_config
 from mutgate.coverage_map import CoverageMap
 from mutgate.errors import ConfigError
 from mutgate.execution.plan import make_batches, make_jobs
 from mutgate.execution.pool import RunContext, execute
 from mutgate.execution.warm import Job
-from mutgate.generate import generate, read_source, source_files
+from mutgate.generate import (
+    check_syntax,
+    collected_test_files,
+    generate,
+    read_source,
+    source_files,
+)
 from mutgate.lock import run_lock
+from mutgate.module_names import foreign_copies
 from mutgate.mutant import Mutant
 from mutgate.outcome import DETECTED, KILLED, SURVIVED
 from mutgate.stats import wilson_interval
@@ -70,7 +79,16 @@ def run(config: Config, selection: Selection, echo: Callable[[str], None] = prin
 def _run_locked(config: Config, selection: Selection, store: Store, started: float,
                 echo: Callable[[str], None], progress) -> RunOutcome:
     files = _files(config, selection.paths)
+    for file in files:  # before the coverage run, whose errors would name only the tests
+        check_syntax(file, read_source(config.root, file))
+    echo(_what_it_mutates(config, selection.paths, files))
+    echo(_how_it_tests(config))
     cov = coverage_map.build(config, reuse=selection.reuse, echo=echo)
+    tests = collected_test_files(cov)
+    files = [file for file in files if file not in tests]
+    foreign = foreign_copies(str(config.root), files, cov.module_files)
+    if foreign:
+        raise ConfigError(foreign[0].message())
     mutants = generate(config, cov, files)
     generated = len(mutants)
     mutants, changed = _select(config, mutants, selection)
@@ -100,6 +118,8 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
     flaky: set[str] = set()
     try:
         executed = _execute(config, cov, todo, store, run_id, jobs_count, progress, flaky)
+        if config.confirm != "off":
+            _confirm(config, cov, mutants, store, run_id, jobs_count, flaky, echo)
     except BaseException:
         store.finish_run(run_id, time.perf_counter() - started, state="interrupted")
         raise
@@ -108,13 +128,39 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
     return RunOutcome(run_id, len(mutants), executed, len(reused), wall, changed)
 
 
+def _what_it_mutates(config: Config, paths: list[str], files: list[str]) -> str:
+    """``mutating src/pkg (12 files) in /path/to/project``."""
+    chosen = [_project_path(config, path) for path in paths]
+    where = ", ".join([p.relative_to(config.root).as_posix() or "." for p in chosen]
+                      or config.paths)
+    return (f"mutating {where} ({len(files)} file{'' if len(files) == 1 else 's'}) "
+            f"in {config.root}")
+
+
+def _how_it_tests(config: Config) -> str:
+    """``tests: python -m pytest -p no:cacheprovider ... tests``, and where pytest looks when
+    mutgate names no test path."""
+    line = "tests: " + shlex.join(["python", "-m", "pytest",
+                                   *coverage_map.pytest_base_args(config)])
+    if config.tests or names_a_path(config.root, config.pytest_args):
+        return line
+    found = pytest_config(config.root)
+    paths = config_words(found[1].get("testpaths")) if found else []
+    if found and paths:
+        where = found[0].relative_to(config.root) if config.root in found[0].parents else found[0]
+        return f"{line}  (testpaths from {where}: {' '.join(paths)})"
+    return f"{line}  (no test paths: pytest collects from the project's root)"
+
+
 def _files(config: Config, paths: list[str]) -> list[str]:
+    """The files to mutate: all of the project's, or those under ``paths`` (relative to the
+    working directory when it is inside the project, else to the project's root)."""
     files = source_files(config)
     if not paths:
         return files
     chosen = []
     for path in paths:
-        rel = (config.root / path).resolve()
+        rel = _project_path(config, path)
         try:
             rel_text = rel.relative_to(config.root).as_posix()
         except ValueError:
@@ -123,6 +169,15 @@ def _files(config: Config, paths: list[str]) -> list[str]:
             raise ConfigError(f"{path}: no such file or directory")
         chosen += [f for f in files if f == rel_text or f.startswith(rel_text.rstrip("/") + "/")]
     return sorted(set(chosen))
+
+
+def _project_path(config: Config, path: str) -> Path:
+    here = Path.cwd()
+    if here == config.root or config.root in here.parents:
+        candidate = (here / path).resolve()
+        if candidate.exists():
+            return candidate
+    return (config.root / path).resolve()
 
 
 def _select(config: Config, mutants: list[Mutant], selection: Selection):
@@ -170,16 +225,22 @@ def suite_hash(config: Config) -> str:
 
 def fingerprint(config: Config, cov: CoverageMap, mutant: Mutant, suite: str, source: str
                 ) -> str:
-    """Changes when anything the mutant's verdict depends on changes: the mutated function,
-    the covering tests' files, conftest and pytest configuration, mutgate's settings."""
+    """Changes when anything the mutant's verdict can depend on changes, and only then: the
+    mutated scope's text, which tests cover it and which tests could confirm a survivor (by
+    id, with their files' contents), conftest and pytest configuration, mutgate's settings and
+    version. Never measured values: test order and durations change on every coverage run."""
     scope = source[slice(*mutant.target_span)] if mutant.target_span else source
+    covering = sorted(set(mutant.covered_by))
+    wider = confirmation_tests(config, cov, mutant) if config.confirm != "off" else []
+    tests = sorted(set(covering) | set(wider))
     digest = hashlib.sha256()
-    digest.update(json.dumps([mutant.id, config.settings(), sorted(config.operators),
-                              config.pytest_args, suite]).encode())
+    digest.update(json.dumps([__version__, mutant.id, config.settings(),
+                              sorted(config.operators), config.pytest_args, suite,
+                              config.confirm, covering, sorted(wider)]).encode())
     digest.update(scope.encode())
-    for test_file in sorted({t.split("::", 1)[0] for t in mutant.covered_by}):
+    for test_file in sorted({t.split("::", 1)[0] for t in tests}):
+        digest.update(test_file.encode() + b"\0")
         digest.update(cov.test_files.get(test_file, "?").encode())
-    digest.update("\n".join(mutant.covered_by).encode())
     return digest.hexdigest()[:20]
 
 
@@ -199,8 +260,55 @@ def _execute(config: Config, cov: CoverageMap, todo: list[Mutant], store: Store,
     return done
 
 
+def confirmation_tests(config: Config, cov: CoverageMap, mutant: Mutant) -> list[str]:
+    """The tests that can observe ``mutant`` beyond those that ran its lines: every test that
+    ran any line of its file (``confirm = "module"``), or every test (``"suite"``)."""
+    wider = set(cov.durations) if config.confirm == "suite" else cov.tests_of_file(mutant.file)
+    return sorted(wider - set(mutant.covered_by), key=lambda t: (cov.durations.get(t, 0.0), t))
+
+
+def _confirm(config: Config, cov: CoverageMap, mutants: list[Mutant], store: Store,
+             run_id: int, jobs_count: int, flaky: set[str], echo) -> None:
+    """A survivor is only a survivor once the wider set of tests that could observe it also
+    passes: state filled once per process (a cache, a registry) lets coverage credit a line
+    to the first test that filled it, not to the later ones that would notice the change."""
+    by_id = {m.id: m for m in mutants}
+    pending = [row["id"] for row in store.mutants(run_id, SURVIVED)
+               if row["confirmed"] is None and row["id"] in by_id]
+    if not pending:
+        return
+    nothing_more, wider = [], []
+    for mutant_id in pending:
+        mutant = by_id[mutant_id]
+        tests = [t for t in confirmation_tests(config, cov, mutant) if t not in flaky]
+        if tests:
+            wider.append(replace(mutant, covered_by=tuple(tests)))
+        else:
+            nothing_more.append(mutant_id)
+    store.confirm(run_id, nothing_more)
+    if not wider:
+        return
+    echo(f"confirming {len(wider)} survivor(s) against the other tests of their "
+         + ("suite" if config.confirm == "suite" else "module"))
+    jobs = make_jobs(wider, cov, config.timeout_factor, config.timeout_constant)
+    _dispatch(config, cov, jobs, store, run_id, jobs_count, None, flaky, len(jobs),
+              transform=_confirmed)
+
+
+def _confirmed(result):
+    """A confirmation's result, as the verdict on the survivor it re-ran."""
+    if result.status == SURVIVED:
+        return replace(result, confirmed=True, detail=None)
+    if result.status in DETECTED:
+        how = (f"killed by {result.killed_by}, " if result.killed_by else "detected by ")
+        return replace(result, detail=how + "a test that never ran its lines (found when "
+                       "confirming the survivor against the wider tests)")
+    return None  # the wider run went wrong: the survivor stays, unconfirmed
+
+
 def _dispatch(config: Config, cov: CoverageMap, jobs: list[Job], store: Store, run_id: int,
-              jobs_count: int, progress, flaky: set[str], total: int) -> int:
+              jobs_count: int, progress, flaky: set[str], total: int,
+              transform: Callable | None = None) -> int:
     if not jobs:
         return 0
     batches = make_batches(jobs, cov, jobs_count)
@@ -209,7 +317,9 @@ def _dispatch(config: Config, cov: CoverageMap, jobs: list[Job], store: Store, r
     warm = sorted({t for job in jobs for t in job.tests},
                   key=lambda t: (cov.durations.get(t, 0.0), t))
     ctx = RunContext(
-        key=f"{config.root}:{run_id}:{time.time()}", root=str(config.root),
+        # One key per run: the flaky re-runs and the confirmations reuse the warm workers.
+        key=f"{config.root}:{run_id}:{store.run_info(run_id)['started_at']}",
+        root=str(config.root),
         session_args=tuple(base), isolated_args=tuple(no_tests), warm_tests=tuple(warm),
         files=tuple(sorted({job.mutant.file for job in jobs})), isolation=config.isolation,
         memory_limit_mb=config.memory_limit_mb, startup_s=cov.startup_s,
@@ -218,7 +328,10 @@ def _dispatch(config: Config, cov: CoverageMap, jobs: list[Job], store: Store, r
     if progress:
         progress(0, total)
     for outcome in execute(ctx, batches, jobs_count, config.backend, config.scheduler):
-        store.record(run_id, outcome.results)
+        results = outcome.results
+        if transform is not None:
+            results = [r for r in map(transform, results) if r is not None]
+        store.record(run_id, results)
         flaky.update(outcome.flaky_tests)
         done += len(outcome.results)
         if progress:

@@ -19,7 +19,7 @@ from mutgate.errors import ConfigError
 from mutgate.mutant import Mutant
 from mutgate.outcome import PENDING, count_statuses, score
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DB_NAME = "results.sqlite"
 
 _SCHEMA = """
@@ -46,6 +46,9 @@ CREATE TABLE IF NOT EXISTS mutants (
     tests_run INTEGER NOT NULL DEFAULT 0,
     duration_ms REAL,
     reused INTEGER NOT NULL DEFAULT 0,
+    detail TEXT,                     -- why a mutant ended no-tests or error; how a kill came
+    confirmed INTEGER,               -- survivors: 1 when a wider set of tests also missed it
+    path TEXT,                       -- fork, fresh or subprocess: how the verdict was reached
     PRIMARY KEY (run_id, id)
 );
 CREATE INDEX IF NOT EXISTS mutants_fingerprint ON mutants (id, fingerprint);
@@ -61,6 +64,9 @@ class Result:
     killed_by: str | None = None
     tests_run: int = 0
     duration_ms: float = 0.0
+    detail: str | None = None
+    confirmed: bool | None = None
+    path: str | None = None
 
 
 def _now() -> str:
@@ -98,6 +104,8 @@ class Store:
                 raise ConfigError(f"{path}: not a mutgate database (no schema version)")
             elif int(row[0]) > SCHEMA_VERSION:
                 raise ConfigError(f"{path}: written by a newer mutgate (schema {row[0]})")
+            elif int(row[0]) < SCHEMA_VERSION and create:
+                self._migrate()
         except sqlite3.DatabaseError as exc:
             self._close_quietly()
             raise ConfigError(f"{path}: not a mutgate database ({exc})") from None
@@ -107,6 +115,14 @@ class Store:
         except BaseException:
             self._close_quietly()
             raise
+
+    def _migrate(self) -> None:
+        """Schema 1 had no detail, confirmed and path columns: add them, keep every row."""
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(mutants)")}
+        for column, kind in (("detail", "TEXT"), ("confirmed", "INTEGER"), ("path", "TEXT")):
+            if column not in have:
+                self.db.execute(f"ALTER TABLE mutants ADD COLUMN {column} {kind}")
+        self.db.execute("UPDATE meta SET value=? WHERE key='schema'", (str(SCHEMA_VERSION),))
 
     def _close_quietly(self) -> None:
         if self.db is not None:
@@ -143,12 +159,19 @@ class Store:
                 " fingerprint, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def record(self, run_id: int, results: Iterable[Result], reused: bool = False) -> None:
-        rows = [(r.status, r.killed_by, r.tests_run, r.duration_ms, int(reused), run_id,
+        rows = [(r.status, r.killed_by, r.tests_run, r.duration_ms, int(reused), r.detail,
+                 None if r.confirmed is None else int(r.confirmed), r.path, run_id,
                  r.mutant_id) for r in results]
         with self._transaction():
             self.db.executemany(
-                "UPDATE mutants SET status=?, killed_by=?, tests_run=?, duration_ms=?, reused=?"
-                " WHERE run_id=? AND id=?", rows)
+                "UPDATE mutants SET status=?, killed_by=?, tests_run=?, duration_ms=?, reused=?,"
+                " detail=?, confirmed=?, path=? WHERE run_id=? AND id=?", rows)
+
+    def confirm(self, run_id: int, mutant_ids: Iterable[str]) -> None:
+        """Mark these survivors confirmed: no wider test was left to run against them."""
+        with self._transaction():
+            self.db.executemany("UPDATE mutants SET confirmed=1 WHERE run_id=? AND id=?",
+                                [(run_id, mid) for mid in mutant_ids])
 
     def finish_run(self, run_id: int, wall_s: float, state: str = "complete",
                    options: dict[str, Any] | None = None) -> None:
@@ -193,17 +216,19 @@ class Store:
                 "jobs": row[4], "wall_s": row[5], **options}
 
     def mutants(self, run_id: int, status: str | None = None) -> Iterator[dict[str, Any]]:
-        query = ("SELECT spec, status, killed_by, tests_run, duration_ms, reused, fingerprint"
-                 " FROM mutants WHERE run_id=?")
+        query = ("SELECT spec, status, killed_by, tests_run, duration_ms, reused, fingerprint,"
+                 " detail, confirmed, path FROM mutants WHERE run_id=?")
         params: tuple = (run_id,)
         if status:
             query += " AND status=?"
             params += (status,)
-        for spec, st, killed_by, tests_run, duration_ms, reused, fp in self.db.execute(
-                query + " ORDER BY file, line, id", params):
+        for (spec, st, killed_by, tests_run, duration_ms, reused, fp, detail, confirmed,
+             path) in self.db.execute(query + " ORDER BY file, line, id", params):
             data = json.loads(spec)
             data.update(status=st, killed_by=killed_by, tests_run=tests_run,
-                        duration_ms=duration_ms, reused=bool(reused), fingerprint=fp)
+                        duration_ms=duration_ms, reused=bool(reused), fingerprint=fp,
+                        detail=detail, path=path,
+                        confirmed=None if confirmed is None else bool(confirmed))
             yield data
 
     def reusable(self, fingerprints: dict[str, str]) -> dict[str, Result]:
@@ -212,11 +237,14 @@ class Store:
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id TEXT, fingerprint TEXT)")
         self.db.execute("DELETE FROM wanted")
         self.db.executemany("INSERT INTO wanted VALUES (?, ?)", fingerprints.items())
-        query = ("SELECT m.id, m.status, m.killed_by, m.tests_run, m.duration_ms FROM wanted w"
+        query = ("SELECT m.id, m.status, m.killed_by, m.tests_run, m.duration_ms, m.detail,"
+                 " m.confirmed, m.path FROM wanted w"
                  " JOIN mutants m ON m.id = w.id AND m.fingerprint = w.fingerprint"
                  " WHERE m.status NOT IN ('pending', 'error') ORDER BY m.run_id")
-        for mid, status, killed_by, tests_run, duration_ms in self.db.execute(query):
-            found[mid] = Result(mid, status, killed_by, tests_run, duration_ms or 0.0)
+        for (mid, status, killed_by, tests_run, duration_ms, detail, confirmed,
+             path) in self.db.execute(query):
+            found[mid] = Result(mid, status, killed_by, tests_run, duration_ms or 0.0, detail,
+                                None if confirmed is None else bool(confirmed), path)
         return found
 
     def history(self) -> list[dict[str, Any]]:
@@ -251,7 +279,7 @@ class Store:
         ran = info.get("executed", total)
         keys = ("id", "file", "line", "col", "end_line", "end_col", "operator", "original",
                 "replacement", "qualname", "status", "killed_by", "covered_by", "tests_run",
-                "duration_ms", "reused")
+                "duration_ms", "reused", "detail", "confirmed", "path")
         mutants = [{k: m.get(k) for k in keys} for m in self.mutants(run_id, status)]
         run = {
             "id": info["id"], "started_at": info["started_at"], "state": info["state"],

@@ -16,7 +16,7 @@ from helpers.commands import plugins_env
 from helpers.expectations import check_expectations, read_expectations
 from helpers.projects import FIXTURES, copy_fixture
 
-RUNNABLE = ["demo", "kinds", "flat", "loops", "weak", "pragmas", "htmlish"]
+RUNNABLE = ["demo", "kinds", "flat", "loops", "weak", "pragmas", "htmlish", "trust"]
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +52,7 @@ def test_fixture_statuses_match_expectations(name, tmp_path, hash_tree):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["kinds", "flat", "loops", "weak", "demo"])
+@pytest.mark.parametrize("name", ["kinds", "flat", "loops", "weak", "demo", "trust"])
 def test_fork_engine_agrees_with_isolated_reference(name, tmp_path):
     project = copy_fixture(name, tmp_path / name)
     assert mutgate(project, "run", "-j", "2").returncode == 0

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from helpers.commands import plugins_env
 
+from mutgate.generate import statement_spans
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 PROJECT = "isodate==0.7.2"
@@ -52,7 +54,13 @@ def test_real_project_run_is_plausible_and_leaves_files_untouched(real_project, 
     assert data["counts"]["error"] == 0
     coverage_map = json.loads(
         (real_project / ".mutgate" / "coverage-map.json").read_text(encoding="utf-8"))
+    spans = {file: statement_spans((real_project / file).read_text(encoding="utf-8"))
+             for file in {m["file"] for m in data["mutants"]}}
     for mutant in data["mutants"]:
-        covered = coverage_map["lines"][mutant["file"]].get(str(mutant["line"]), [])
+        # Covered by every test that ran any line of the mutant's statement.
+        first, last = spans[mutant["file"]].get(mutant["line"], (mutant["line"],) * 2)
+        lines = range(min(first, mutant["line"]), max(last, mutant["end_line"]) + 1)
+        by_line = coverage_map["lines"][mutant["file"]]
+        covered = {t for n in lines for t in by_line.get(str(n), [])}
         assert covered, f"{mutant['file']}:{mutant['line']} is not covered by any test"
-        assert set(mutant["covered_by"]) == set(covered)
+        assert set(mutant["covered_by"]) == covered

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from pathlib import Path
@@ -237,3 +238,51 @@ def test_a_state_dir_that_is_a_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"\.mutgate/results\.sqlite: cannot open"):
         Store.open(tmp_path / ".mutgate")
     assert (tmp_path / ".mutgate").read_text(encoding="utf-8") == "not a directory"
+
+
+def test_detail_confirmation_and_path_round_trip_and_are_reused(store: Store) -> None:
+    run_id, mutants = new_run(store)
+    store.record(run_id, [
+        Result(mutants[0].id, "no-tests", None, 0, 1.0, detail="every test failed unmutated",
+               path="fork"),
+        Result(mutants[1].id, "survived", None, 1, 2.0, path="fresh")])
+    store.confirm(run_id, [mutants[1].id])
+    found = {m["id"]: m for m in store.results_dict(run_id)["mutants"]}
+    assert (found[mutants[0].id]["detail"], found[mutants[0].id]["path"],
+            found[mutants[0].id]["confirmed"]) == ("every test failed unmutated", "fork", None)
+    assert (found[mutants[1].id]["confirmed"], found[mutants[1].id]["path"]) == (True, "fresh")
+    reused = store.reusable({mutants[1].id: "fp"})[mutants[1].id]
+    assert (reused.confirmed, reused.path) == (True, "fresh")
+
+
+def test_a_schema_1_database_gains_the_new_columns_and_keeps_its_rows(tmp_path: Path) -> None:
+    state = tmp_path / ".mutgate"
+    state.mkdir()
+    db = sqlite3.connect(str(state / DB_NAME))
+    db.executescript("""
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('schema', '1');
+        CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL,
+            finished_at TEXT, state TEXT NOT NULL, jobs INTEGER NOT NULL, wall_s REAL,
+            options TEXT NOT NULL);
+        CREATE TABLE mutants (run_id INTEGER NOT NULL, id TEXT NOT NULL, file TEXT NOT NULL,
+            line INTEGER NOT NULL, operator TEXT NOT NULL, spec TEXT NOT NULL,
+            fingerprint TEXT NOT NULL, status TEXT NOT NULL, killed_by TEXT,
+            tests_run INTEGER NOT NULL DEFAULT 0, duration_ms REAL,
+            reused INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (run_id, id));
+        INSERT INTO runs VALUES (1, '2026-01-01T00:00:00+00:00', NULL, 'complete', 1, 1.0,
+            '{}');
+    """)
+    mutant = calc_mutants()[0]
+    db.execute("INSERT INTO mutants (run_id, id, file, line, operator, spec, fingerprint,"
+               " status) VALUES (1, ?, 'src/calc/mod.py', 3, ?, ?, 'fp', 'killed')",
+               (mutant.id, mutant.operator, json.dumps(mutant.to_dict())))
+    db.commit()
+    db.close()
+    opened = Store.open(state)
+    try:
+        (row,) = opened.mutants(1)
+        assert (row["status"], row["detail"], row["confirmed"], row["path"]) == (
+            "killed", None, None, None)
+    finally:
+        opened.close()

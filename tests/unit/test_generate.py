@@ -316,3 +316,22 @@ def test_generate_selects_families_and_single_operators(tmp_path: Path) -> None:
     only_arith = generate(load_config(tmp_path, {"operators": ["operator.arith"]}), cov)
     assert [(m.operator, m.original) for m in only_arith] == [("operator.arith", "+"),
                                                               ("operator.arith", "-")]
+
+
+def test_statement_spans_cover_a_whole_simple_statement_and_only_a_compound_header():
+    from mutgate.generate import statement_spans
+
+    source = textwrap.dedent("""\
+        def f(a, b):
+            if (a
+                    or b):
+                x = [
+                    1]
+                return x
+            return None
+        """)
+    spans = statement_spans(source)
+    assert spans[2] == spans[3] == (2, 3)  # the if's condition, not its body
+    assert spans[4] == spans[5] == (4, 5)
+    assert spans[6] == (6, 6)
+    assert spans[1] == (1, 1)

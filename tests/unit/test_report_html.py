@@ -44,7 +44,8 @@ MUTANTS = [
            killed_by=f"tests/test_mod.py::test_x[{EVIL}]"),
     mutant(6, OTHER, 1, "survived", col=5, original=f'"{EVIL}"', replacement='""',
            operator="return.empty", qualname=IMG, covered_by=[f"tests/t.py::test[{IMG}]"]),
-    mutant(7, OTHER, 4, "no-tests", covered_by=[]),
+    mutant(7, OTHER, 4, "no-tests", covered_by=[],
+           detail="every covering test failed when run unmutated in the worker"),
     mutant(8, GONE, 3, "survived"),
 ]
 RESULTS = {
@@ -256,3 +257,10 @@ def test_ten_thousand_mutants_over_five_hundred_files(tmp_path: Path) -> None:
     assert len([r for r in sample.find_all("tr") if r.get("id", "").startswith("L")]) == 120
     survivors = sum(1 for m in results["mutants"] if m["status"] == "survived")
     assert page(index).text_by_id["count-survived"] == str(survivors)
+
+
+def test_a_mutant_says_why_it_was_not_scored_and_a_survivor_whether_it_was_confirmed(
+        tmp_path: Path) -> None:
+    text = (write(tmp_path).parent / page_name(OTHER)).read_text(encoding="utf-8")
+    assert "<dt>Why</dt><dd>every covering test failed when run unmutated in the worker" in text
+    assert "<dt>Confirmed</dt><dd>no: only the tests that ran its lines were run" in text

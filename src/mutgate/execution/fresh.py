@@ -26,7 +26,12 @@ from mutgate.execution.isolated import (
 )
 from mutgate.execution.limits import enter_test_child, memory_limit
 from mutgate.execution.project_modules import import_ahead, project_packages
-from mutgate.execution.warm import PRISTINE_WARNING_FILTERS, Job, wait_for_child
+from mutgate.execution.warm import (
+    NO_USABLE_TESTS,
+    PRISTINE_WARNING_FILTERS,
+    Job,
+    wait_for_child,
+)
 from mutgate.outcome import NO_TESTS
 from mutgate.store import Result
 
@@ -34,7 +39,7 @@ from mutgate.store import Result
 def run_fresh(root: str, args: list[str], job: Job, source: str, startup_s: float,
               memory_limit_mb: int) -> Result:
     if not job.tests:
-        return Result(job.mutant.id, NO_TESTS)
+        return Result(job.mutant.id, NO_TESTS, detail=NO_USABLE_TESTS)
     started = time.perf_counter()
     timeout = job.timeout_s + startup_s + 2.0
     with tempfile.TemporaryDirectory(prefix="mutgate-") as tmp:
@@ -49,7 +54,7 @@ def run_fresh(root: str, args: list[str], job: Job, source: str, startup_s: floa
         state = wait_for_child(read_fd, pid, timeout)
     if state and state.get("modules"):
         import_ahead(state["modules"], root)
-    return verdict(job.mutant.id, state, started)
+    return verdict(job.mutant.id, state, started, "fresh", job.mutant.file)
 
 
 def _fresh_child(args: list[str], files: list[str], root: str, spec_path: str,

@@ -23,8 +23,9 @@ from mutgate.execution.limits import (
     memory_limit,
     no_core_dumps,
 )
-from mutgate.execution.warm import Job
-from mutgate.outcome import KILLED, NO_TESTS, SURVIVED, TIMEOUT
+from mutgate.execution.warm import NO_USABLE_TESTS, Job
+from mutgate.module_names import module_name
+from mutgate.outcome import ERROR, KILLED, NO_TESTS, SURVIVED, TIMEOUT
 from mutgate.store import Result
 
 #: pytest's options for a fresh session that runs one mutant. A collection error is already a
@@ -40,8 +41,9 @@ def write_spec(tmp: str, root: str, job: Job, source: str) -> tuple[str, str]:
     result_path = os.path.join(tmp, "result.json")
     with open(spec_path, "w", encoding="utf-8") as handle:
         json.dump({"file": os.path.join(root, job.mutant.file),
+                   "module": module_name(root, job.mutant.file),
                    "source": job.mutant.apply_to(source), "tests": job.tests,
-                   "result": result_path}, handle)
+                   "digests": job.digests, "result": result_path}, handle)
     return spec_path, result_path
 
 
@@ -49,27 +51,46 @@ def covering_test_files(job: Job) -> list[str]:
     return sorted({t.split("::", 1)[0] for t in job.tests})
 
 
-def verdict(mutant_id: str, state: dict | None, started: float) -> Result:
+#: pytest's exit codes for a session that stopped before its tests could run.
+_STOPPED = {2: "interrupted", 3: "internal error", 4: "usage error"}
+
+
+def verdict(mutant_id: str, state: dict | None, started: float, path: str = "subprocess",
+            file: str = "") -> Result:
     """The outcome from what the isolated plugin recorded (None: out of time)."""
     duration = (time.perf_counter() - started) * 1000
     if state is None:
-        return Result(mutant_id, TIMEOUT, None, 0, duration)
+        return Result(mutant_id, TIMEOUT, None, 0, duration, path=path)
     if "crash" in state:
-        return Result(mutant_id, KILLED, state["crash"], 0, duration)
+        return Result(mutant_id, KILLED, state["crash"], 0, duration, detail=state["crash"],
+                      path=path)
+    if not state.get("loaded", True):
+        where = state.get("elsewhere")
+        detail = (f"the tests never imported {file} from this project"
+                  + (f" (they loaded {where})" if where else "")
+                  + ": its mutant reached no test")
+        return Result(mutant_id, ERROR, None, state["ran"], duration, detail=detail, path=path)
     if state["killed_by"]:
-        return Result(mutant_id, KILLED, state["killed_by"], state["ran"], duration)
+        return Result(mutant_id, KILLED, state["killed_by"], state["ran"], duration, path=path)
     if state["collect_error"]:
-        return Result(mutant_id, KILLED, f"collection error in {state['collect_error']}", 0,
-                      duration)
+        reason = f"collection error in {state['collect_error']}"
+        return Result(mutant_id, KILLED, reason, 0, duration, detail=reason, path=path)
+    stopped = _STOPPED.get(state.get("exitstatus") or 0)
+    if state["ran"] == 0 and (stopped or state.get("internal_error")):
+        reason = (f"pytest stopped before any test ran ({stopped or 'error'}"
+                  + (f": {state['internal_error']}" if state.get("internal_error") else "")
+                  + ")")
+        return Result(mutant_id, KILLED, reason, 0, duration, detail=reason, path=path)
     if state["ran"] == 0:
-        return Result(mutant_id, NO_TESTS, None, 0, duration)
-    return Result(mutant_id, SURVIVED, None, state["ran"], duration)
+        return Result(mutant_id, NO_TESTS, None, 0, duration, path=path,
+                      detail="none of its covering tests was collected with the mutant in place")
+    return Result(mutant_id, SURVIVED, None, state["ran"], duration, path=path)
 
 
 def run_isolated(root: str, args: list[str], job: Job, source: str, startup_s: float,
                  memory_limit_mb: int = 0) -> Result:
     if not job.tests:
-        return Result(job.mutant.id, NO_TESTS)
+        return Result(job.mutant.id, NO_TESTS, detail=NO_USABLE_TESTS)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mutgate-") as tmp:
         spec_path, result_path = write_spec(tmp, root, job, source)
@@ -82,9 +103,9 @@ def run_isolated(root: str, args: list[str], job: Job, source: str, startup_s: f
             code = proc.wait(timeout=job.timeout_s + 2 * startup_s + 5.0)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
-            return verdict(job.mutant.id, None, started)
+            return verdict(job.mutant.id, None, started, "subprocess", job.mutant.file)
         state = read_state(result_path, code)
-    return verdict(job.mutant.id, state, started)
+    return verdict(job.mutant.id, state, started, "subprocess", job.mutant.file)
 
 
 def _limit_child(limit_bytes: int) -> None:

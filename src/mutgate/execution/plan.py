@@ -19,7 +19,8 @@ def make_jobs(mutants: list[Mutant], cov: CoverageMap, timeout_factor: float,
     for mutant in mutants:
         tests = sorted(mutant.covered_by, key=lambda t: (cov.durations.get(t, 0.0), t))
         expected = sum(cov.durations.get(t, 0.0) for t in tests)
-        jobs.append(Job(mutant, tests, timeout_factor * expected + timeout_constant))
+        digests = {t: cov.params[t] for t in tests if t in cov.params}
+        jobs.append(Job(mutant, tests, timeout_factor * expected + timeout_constant, digests))
     return jobs
 
 

@@ -8,19 +8,21 @@ different runs with one session. Timeouts are enforced per mutant inside the tas
 
 from __future__ import annotations
 
-import contextlib
 import os
+import sys
 import threading
 import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+from mutgate.errors import ConfigError
 from mutgate.execution.fresh import run_fresh
 from mutgate.execution.isolated import run_isolated
 from mutgate.execution.project_modules import import_ahead
 from mutgate.execution.swap import SwapError
 from mutgate.execution.warm import Job, WarmSession
+from mutgate.module_names import foreign_copies, module_files
 from mutgate.outcome import ERROR, SURVIVED
 from mutgate.store import Result
 
@@ -68,11 +70,16 @@ def _session(ctx: RunContext) -> WarmSession:
         if "session" in _WORKER:
             raise RuntimeError("worker process already serves another run")
         warm = WarmSession.start(ctx.root, list(ctx.session_args))
+        foreign = foreign_copies(ctx.root, list(ctx.files), module_files(sys.modules))
+        if foreign:
+            raise ConfigError(foreign[0].message())
         import_ahead(list(ctx.preload), ctx.root)
         warm.warm_up(set(ctx.files))
         _WORKER["session"] = warm
         _WORKER["session_key"] = ctx.key
     assert isinstance(warm, WarmSession)
+    if not {os.path.realpath(os.path.join(ctx.root, f)) for f in ctx.files} <= warm.index_files:
+        warm.warm_up(set(ctx.files))
     return warm
 
 
@@ -116,8 +123,13 @@ def run_batch(ctx: RunContext, jobs: list[Job]) -> BatchOutcome:
 def _check_tests(ctx: RunContext, jobs: list[Job]) -> None:
     """Check, unmutated, the tests this batch needs that this worker has not checked yet."""
     needed = {test for job in jobs for test in job.tests}
-    with contextlib.suppress(Exception):  # run_one meets the same failure, records it per mutant
-        _session(ctx).check([test for test in ctx.warm_tests if test in needed])
+    digests = {t: d for job in jobs for t, d in job.digests.items()}
+    try:
+        _session(ctx).check([test for test in ctx.warm_tests if test in needed], digests)
+    except ConfigError:
+        raise
+    except Exception:  # noqa: S110  (run_one meets the same failure, records it per mutant)
+        pass
 
 
 def run_one(ctx: RunContext, job: Job) -> Result:
@@ -136,9 +148,12 @@ def run_one(ctx: RunContext, job: Job) -> Result:
                                  ctx.memory_limit_mb)
         return run_isolated(ctx.root, list(ctx.isolated_args), job, source, ctx.startup_s,
                             ctx.memory_limit_mb)
+    except ConfigError:  # the run cannot be trusted at all: stop it
+        raise
     except Exception:
         detail = traceback.format_exc(limit=3).strip().splitlines()[-1]
-        return Result(job.mutant.id, ERROR, f"mutgate error: {detail}")
+        return Result(job.mutant.id, ERROR, f"mutgate error: {detail}",
+                      detail=f"mutgate error: {detail}")
 
 
 def execute(ctx: RunContext, batches: list[list[Job]], jobs: int, backend: str = "loky",

@@ -36,6 +36,11 @@ from mutgate.execution.swap import (
 from mutgate.mutant import Mutant
 from mutgate.outcome import KILLED, NO_TESTS, SURVIVED, TIMEOUT
 from mutgate.store import Result
+from mutgate.test_identity import param_digest, resolve
+
+#: Why a covered mutant has no test to run: each of its tests failed unmutated.
+NO_USABLE_TESTS = ("every covering test failed when run unmutated in the worker (flaky or "
+                   "order-dependent), so none can judge this mutant")
 
 #: The warning filters before any pytest session configured this process.
 PRISTINE_WARNING_FILTERS = list(warnings.filters)
@@ -48,6 +53,8 @@ class Job:
     mutant: Mutant
     tests: list[str]
     timeout_s: float
+    #: The coverage run's parameter digests of the parametrized tests among ``tests``.
+    digests: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -69,6 +76,8 @@ class WarmSession:
         from _pytest.main import Session
 
         os.chdir(root)
+        if not getattr(sys.flags, "safe_path", False) and root not in sys.path:
+            sys.path.insert(0, root)  # as `python -m pytest` does in the coverage run
         _silence_stdio()
         _default_multiprocessing()
         pytest_memo.install(root)
@@ -96,7 +105,8 @@ class WarmSession:
         gc.collect()
         gc.freeze()
 
-    def check(self, tests: list[str], timeout_s: float = 600.0) -> None:
+    def check(self, tests: list[str], digests: dict[str, str] | None = None,
+              timeout_s: float = 600.0) -> None:
         """Run the tests not checked yet once, unmutated, in a child; failures make them unusable.
 
         The tests never run in this process: children must start from the state right after
@@ -104,7 +114,7 @@ class WarmSession:
         otherwise hide mutants in the code that fills it). A worker checks only the tests its
         own mutants need, batch by batch, not the whole suite up front.
         """
-        todo = [item for item in resolve_tests(self.items, tests)
+        todo = [item for item in resolve_tests(self.items, tests, digests)
                 if item.nodeid not in self.warmed]
         if not todo:
             return
@@ -146,10 +156,10 @@ class WarmSession:
         targets = self.index.targets(filename, mutant.swap_target, code)
         if not targets:
             raise SwapError(f"{mutant.swap_target} is not loaded in the test process")
-        tests = [item for item in resolve_tests(self.items, job.tests)
+        tests = [item for item in resolve_tests(self.items, job.tests, job.digests)
                  if item.nodeid not in self.unusable]
         if not tests:
-            return Result(mutant.id, NO_TESTS)
+            return Result(mutant.id, NO_TESTS, detail=NO_USABLE_TESTS, path="fork")
         started = time.perf_counter()
         read_fd, write_fd = os.pipe()
         pid = os.fork()
@@ -161,27 +171,28 @@ class WarmSession:
         payload = wait_for_child(read_fd, pid, job.timeout_s)
         duration_ms = (time.perf_counter() - started) * 1000
         if payload is None:
-            return Result(mutant.id, TIMEOUT, None, len(tests), duration_ms)
+            return Result(mutant.id, TIMEOUT, None, len(tests), duration_ms, path="fork")
         if "crash" in payload:
-            return Result(mutant.id, KILLED, payload["crash"], payload.get("ran", 0), duration_ms)
+            return Result(mutant.id, KILLED, payload["crash"], payload.get("ran", 0), duration_ms,
+                          detail=payload["crash"], path="fork")
         status = KILLED if payload["killed_by"] else SURVIVED
-        return Result(mutant.id, status, payload["killed_by"], payload["ran"], duration_ms)
+        return Result(mutant.id, status, payload["killed_by"], payload["ran"], duration_ms,
+                      path="fork")
 
 
-def resolve_tests(items: dict[str, Any], nodeids: list[str]) -> list[Any]:
-    """The collected items for ``nodeids``, in order. A parametrized id can differ between
-    processes (parameters from a set holding objects hashed by address, like None): an id not
-    found stands for every parametrization of its test function."""
-    found: dict[str, Any] = {}
-    for nodeid in nodeids:
-        if nodeid in items:
-            found.setdefault(nodeid, items[nodeid])
-        elif "[" in nodeid:
-            prefix = nodeid.split("[", 1)[0] + "["
-            for other, item in items.items():
-                if other.startswith(prefix):
-                    found.setdefault(other, item)
-    return list(found.values())
+def resolve_tests(items: dict[str, Any], nodeids: list[str],
+                  digests: dict[str, str] | None = None) -> list[Any]:
+    """The collected items for ``nodeids``, in order (see `mutgate.test_identity`)."""
+    return resolve(items, nodeids, digests or {}, _cached_digest)
+
+
+_DIGESTS: dict[int, str | None] = {}
+
+
+def _cached_digest(item: Any) -> str | None:
+    if id(item) not in _DIGESTS:  # items live as long as the worker's session
+        _DIGESTS[id(item)] = param_digest(item)
+    return _DIGESTS[id(item)]
 
 
 class _LoggedFailures:

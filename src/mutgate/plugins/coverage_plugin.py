@@ -14,6 +14,9 @@ import sys
 import coverage
 import pytest
 
+from mutgate.module_names import module_files
+from mutgate.test_identity import param_digest
+
 _cov = coverage.Coverage(
     data_file=os.environ["MUTGATE_COV_DATA"],
     include=json.loads(os.environ["MUTGATE_COV_INCLUDE"]),
@@ -27,6 +30,7 @@ _cov.start()
 
 _tests: dict[str, dict] = {}
 _errors: list[str] = []
+_params: dict[str, str] = {}
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -68,6 +72,9 @@ def pytest_collectreport(report):
 def pytest_collection_finish(session):
     for item in session.items:
         _tests.setdefault(item.nodeid, {"duration": 0.0, "outcome": "not-run"})
+        digest = param_digest(item)
+        if digest is not None:
+            _params[item.nodeid] = digest
 
 
 @pytest.hookimpl(trylast=True)
@@ -75,6 +82,7 @@ def pytest_sessionfinish(session, exitstatus):
     _cov.stop()
     _cov.save()
     out = {"tests": _tests, "collect_errors": _errors, "exitstatus": int(exitstatus),
-           "modules": sorted(sys.modules)}
+           "modules": sorted(sys.modules), "module_files": module_files(sys.modules),
+           "params": _params}
     with open(os.environ["MUTGATE_COV_TESTS"], "w", encoding="utf-8") as handle:
         json.dump(out, handle)

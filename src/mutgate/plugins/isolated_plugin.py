@@ -16,6 +16,8 @@ import sys
 
 import pytest
 
+from mutgate.test_identity import resolve
+
 with open(os.environ["MUTGATE_MUTANT_SPEC"], encoding="utf-8") as _handle:
     _SPEC = json.load(_handle)
 _TARGET = os.path.realpath(_SPEC["file"])
@@ -23,6 +25,7 @@ _TARGET = os.path.realpath(_SPEC["file"])
 
 class _MutantLoader(importlib.machinery.SourceFileLoader):
     def get_code(self, fullname):
+        _state["loaded"] = True
         return compile(_SPEC["source"], self.path, "exec", dont_inherit=True)
 
     def get_source(self, fullname):
@@ -38,8 +41,9 @@ class _MutantFinder(importlib.abc.MetaPathFinder):
         return None
 
 
+_state = {"killed_by": None, "ran": 0, "collect_error": None, "loaded": False,
+          "internal_error": None, "exitstatus": None, "elsewhere": None}
 sys.meta_path.insert(0, _MutantFinder())
-_state = {"killed_by": None, "ran": 0, "collect_error": None}
 
 
 def pytest_configure(config):
@@ -58,20 +62,12 @@ def pytest_collectreport(report):
 
 
 def pytest_collection_modifyitems(session, config, items):
-    # An id not collected here (parameters in an order that differs between processes) stands
-    # for every parametrization of its test function, as in the fork engine.
-    wanted = _SPEC["tests"]
-    collected = {item.nodeid for item in items}
-    order = {nodeid: n for n, nodeid in enumerate(wanted) if nodeid in collected}
-    for n, nodeid in enumerate(wanted):
-        if nodeid not in collected and "[" in nodeid:
-            prefix = nodeid.split("[", 1)[0] + "["
-            for other in collected:
-                if other.startswith(prefix):
-                    order.setdefault(other, n)
-    chosen = [item for item in items if item.nodeid in order]
-    chosen.sort(key=lambda item: order[item.nodeid])
-    config.hook.pytest_deselected(items=[i for i in items if i.nodeid not in order])
+    # Only the covering tests, fastest first; an id that names another case here than in the
+    # coverage run stands for every case of its function (mutgate.test_identity).
+    chosen = resolve({item.nodeid: item for item in items}, _SPEC["tests"],
+                     _SPEC.get("digests", {}))
+    kept = {id(item) for item in chosen}
+    config.hook.pytest_deselected(items=[i for i in items if id(i) not in kept])
     items[:] = chosen
 
 
@@ -82,7 +78,16 @@ def pytest_runtest_logreport(report):
         _state["killed_by"] = report.nodeid
 
 
+def pytest_internalerror(excrepr, excinfo):
+    # pytest ends a session this way when, say, importing a module raised SystemExit.
+    _state["internal_error"] = f"{excinfo.typename}: {excinfo.value}"[:200]
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session, exitstatus):
+    _state["exitstatus"] = int(exitstatus)
+    if not _state["loaded"]:
+        module = sys.modules.get(_SPEC.get("module", ""))
+        _state["elsewhere"] = getattr(module, "__file__", None)
     with open(_SPEC["result"], "w", encoding="utf-8") as handle:
         json.dump(_state, handle)

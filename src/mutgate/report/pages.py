@@ -58,6 +58,8 @@ class MutantView:
     qualname: str
     covered_by: list[str]
     killed_by: str | None
+    detail: str | None
+    confirmed: bool | None
     verb: str
     duration_ms: float | None
     tests_run: int | None
@@ -198,6 +200,8 @@ def mutant_view(mutant: Mapping[str, Any], source: str | None) -> MutantView:
         qualname=str(mutant.get("qualname") or ""),
         covered_by=[str(t) for t in mutant.get("covered_by") or ()],
         killed_by=str(killed_by) if killed_by and status in DETECTED else None,
+        detail=str(mutant["detail"]) if mutant.get("detail") else None,
+        confirmed=mutant.get("confirmed"),
         verb="timed out in" if status == TIMEOUT else "killed by",
         duration_ms=mutant.get("duration_ms"),
         tests_run=mutant.get("tests_run"),

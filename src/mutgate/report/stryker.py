@@ -112,8 +112,9 @@ def _mutant(mutant: Mapping[str, Any]) -> dict[str, Any]:
         entry["duration"] = float(mutant["duration_ms"])
     if mutant.get("tests_run") is not None:
         entry["testsCompleted"] = int(mutant["tests_run"])
-    if status == "error" and mutant.get("error"):
-        entry["statusReason"] = str(mutant["error"])
+    reason = mutant.get("detail") or mutant.get("error")
+    if reason:
+        entry["statusReason"] = str(reason)
     return entry
 
 
