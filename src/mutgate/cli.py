@@ -18,7 +18,7 @@ import click
 from mutgate import __version__
 from mutgate.config import Config, find_root, load_config
 from mutgate.errors import ConfigError, MutgateError
-from mutgate.outcome import ERROR, NO_TESTS, STATUSES, SURVIVED
+from mutgate.outcome import ERROR, NO_TESTS, STATUSES, SURVIVED, count_statuses, score
 from mutgate.store import Store
 from mutgate.text import one_line_change
 
@@ -155,6 +155,8 @@ def render_summary(results: dict[str, Any], survivors: int = 10) -> str:
     lines.append(f"{results['total']} mutants in {run_info['wall_s']:.1f}s, "
                  f"{run_info['mutants_per_s']:.1f} mutants/s, {run_info['jobs']} job(s)"
                  + (f", {run_info['reused']} reused" if run_info.get("reused") else ""))
+    if run_info.get("on_changed_lines") is not None and results["mutants"]:
+        lines += _diff_groups(results)
     flaky = run_info.get("flaky_tests") or []
     if flaky:
         lines.append(f"{len(flaky)} test(s) failed when re-run unmutated (flaky or "
@@ -184,6 +186,21 @@ def render_summary(results: dict[str, Any], survivors: int = 10) -> str:
     return "\n".join(lines)
 
 
+def _diff_groups(results: dict[str, Any]) -> list[str]:
+    """A diff run's two kinds of mutants, each with its count and score."""
+    on_changed = set(results["run"]["on_changed_lines"])
+    groups = {"on changed lines": [], "covered by a changed test file": []}
+    for m in results["mutants"]:
+        groups["on changed lines" if m["id"] in on_changed
+               else "covered by a changed test file"].append(m["status"])
+    shown = []
+    for name, statuses in groups.items():
+        value = score(count_statuses(statuses))
+        shown.append(f"  {name}: {len(statuses)} mutant(s), score "
+                     + ("n/a" if value is None else f"{value:.1f}%"))
+    return shown
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--status", type=click.Choice(STATUSES), help="Only mutants with this status.")
@@ -202,31 +219,40 @@ def results(ctx: click.Context, as_json: bool, status: str | None, run_id: int |
         click.echo(f"{m['id']}  {m['status']:<9} {m['file']}:{m['line']}  {m['operator']}  "
                    f"{one_line_change(m['original'], m['replacement'], 40)}{why}")
     click.echo(render_summary({**data, "mutants": []}))
+    if data["run"].get("on_changed_lines") is not None and data["mutants"]:
+        click.echo("\n".join(_diff_groups(data)))
 
 
-def _find_mutant(config: Config, mutant_id: str) -> dict[str, Any]:
+def _find_mutant(config: Config, mutant_id: str, run: int | None = None) -> dict[str, Any]:
     store = _store(config)
     try:
-        run_id = store.require_run()
+        run_id = store.require_run(run)
         matches = [m for m in store.mutants(run_id) if m["id"].startswith(mutant_id)]
     finally:
         store.close()
     if len(matches) != 1:
         problem = "no mutant" if not matches else f"{len(matches)} mutants"
-        raise ConfigError(f"{problem} with id {mutant_id!r} in the latest run")
+        where = "the latest run" if run is None else f"run {run}"
+        raise ConfigError(f"{problem} with id {mutant_id!r} in {where}")
     return matches[0]
+
+
+#: How many covering tests `show` lists before "... and N more".
+TESTS_SHOWN = 10
 
 
 @cli.command()
 @click.argument("mutant_id")
+@click.option("--run", "run_id", type=int, help="A run id (default: the latest).")
+@click.option("--all-tests", is_flag=True, help="List every covering test.")
 @click.pass_context
-def show(ctx: click.Context, mutant_id: str) -> None:
+def show(ctx: click.Context, mutant_id: str, run_id: int | None, all_tests: bool) -> None:
     """Show a mutant's diff, status and the tests that cover it."""
     from mutgate.generate import read_source
     from mutgate.report.diff import mutant_diff
 
     config = _config(ctx)
-    m = _find_mutant(config, mutant_id)
+    m = _find_mutant(config, mutant_id, run_id)
     click.echo(f"mutant {m['id']}: {m['status']}  ({m['operator']} in {m['qualname']})")
     if m.get("killed_by") and m["killed_by"] != m.get("detail"):
         click.echo(f"killed by: {m['killed_by']}")
@@ -236,9 +262,14 @@ def show(ctx: click.Context, mutant_id: str) -> None:
         click.echo("confirmed: every other test of its module passed too" if m.get("confirmed")
                    else "not confirmed against the wider tests (see `confirm`)")
     click.echo(mutant_diff(read_source(config.root, m["file"]), m).rstrip("\n"))
-    click.echo(f"covered by {len(m['covered_by'])} test(s):")
-    for test in m["covered_by"]:
-        click.echo(f"  {test}")
+    tests = m["covered_by"]
+    click.echo(f"covered by {len(tests)} test(s):")
+    shown = tests if all_tests else tests[:TESTS_SHOWN]
+    for test in shown:
+        killed = m.get("killers") is not None and test in m["killers"]
+        click.echo(f"  {test}" + ("  (kills it)" if killed else ""))
+    if len(shown) < len(tests):
+        click.echo(f"  ... and {len(tests) - len(shown)} more (--all-tests lists them)")
 
 
 @cli.command()

@@ -173,10 +173,11 @@ def _workflow_property(text: str) -> str:
 @click.option("--json", "json_file", metavar="FILE", help="Write mutation-testing-report JSON.")
 @click.option("--junit", "junit_file", metavar="FILE", help="Write JUnit XML (survivors fail).")
 @click.option("--markdown", "markdown_file", metavar="FILE", help="Write a Markdown summary.")
+@click.option("--run", "run_id", type=int, help="A run id (default: the latest).")
 @click.pass_context
 def report(ctx: click.Context, html_dir: str | None, json_file: str | None,
-           junit_file: str | None, markdown_file: str | None) -> None:
-    """Write reports of the latest run."""
+           junit_file: str | None, markdown_file: str | None, run_id: int | None) -> None:
+    """Write reports of the latest run (or of --run N)."""
     from mutgate.generate import read_source
 
     if not any((html_dir, json_file, junit_file, markdown_file)):
@@ -185,7 +186,7 @@ def report(ctx: click.Context, html_dir: str | None, json_file: str | None,
     config = _config(ctx)
     store = _store(config)
     try:
-        results = store.results_dict(store.require_run())
+        results = store.results_dict(store.require_run(run_id))
         history = store.history()
     finally:
         store.close()

@@ -6,8 +6,11 @@ does not know (anywhere, only on changed lines, or never, by ``survivor_rule``).
 is judged by its 95% interval: it fails only when even the interval's upper bound is below the
 allowed minimum, its per-file scores are not judged, and its new survivors are information.
 
-Alongside the verdict the gate names the *assertion-free tests*: tests that ran with mutants in
-place and noticed none of them — coverage without assertions.
+Alongside the verdict the gate names the *assertion-free tests* — coverage without assertions.
+A PR check knows them exactly: every covering test ran against each mutant on a changed line,
+and a test that kills none of them is named, with the lines it covers. A full or sampled run
+stops each mutant at its first kill, so it can only name the tests that passed against
+survivors and killed nothing in the run.
 """
 
 from __future__ import annotations
@@ -139,6 +142,45 @@ def check_settings(results: Mapping[str, Any], baseline: Mapping[str, Any]) -> N
 
 
 def assertion_free_tests(results: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The tests that cover code and check none of it.
+
+    With a kill matrix (a PR check runs every covering test against each mutant on a changed
+    line), exact: the tests covering those mutants that kill none of them (`matrix_blame`).
+    Otherwise the tests that ran with mutants in place, noticed none, and killed no mutant they
+    cover (`witness_blame`).
+    """
+    mutants = [m for m in result_mutants(results) if m["status"] in VERDICTS]
+    matrix = [m for m in mutants if isinstance(m.get("killers"), list)]
+    return matrix_blame(matrix) if matrix else witness_blame(results)
+
+
+def matrix_blame(mutants: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The tests that cover at least one of ``mutants`` (each with its full kill list) and
+    kill none of them; each with the lines of those mutants it covers.
+
+    Each entry: ``{"test", "covered", "survived", "files", "lines"}``, sorted by test id;
+    ``lines`` are ``file:line`` strings.
+    """
+    killers = {t for m in mutants for t in m["killers"]}
+    covered: dict[str, int] = {}
+    survived: dict[str, int] = {}
+    lines: dict[str, set[tuple[str, int]]] = {}
+    for mutant in mutants:
+        for test in mutant.get("covered_by") or ():
+            if test in killers:
+                continue
+            covered[test] = covered.get(test, 0) + 1
+            survived[test] = survived.get(test, 0) + (mutant["status"] == SURVIVED)
+            lines.setdefault(test, set()).add((mutant["file"], int(mutant["line"])))
+    return [
+        {"test": test, "covered": covered[test], "survived": survived[test],
+         "files": sorted({file for file, _ in lines[test]}),
+         "lines": [f"{file}:{line}" for file, line in sorted(lines[test])]}
+        for test in sorted(covered)
+    ]
+
+
+def witness_blame(results: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Tests that ran with mutants in place, noticed none, and killed no mutant they cover.
 
     A test counts as having run against a mutant when the mutant survived (every covering test
@@ -194,7 +236,11 @@ def render_verdict(verdict: GateVerdict, results: Mapping[str, Any]) -> str:
         lines.append("")
     if verdict.assertion_free_tests:
         tests = verdict.assertion_free_tests
-        lines.append(f"tests that ran with mutants in place and killed none ({len(tests)}"
+        exact = any("lines" in t for t in tests)
+        header = ("tests that cover changed lines and kill none of their mutants" if exact
+                  else "tests that passed with every surviving mutant they cover in place and "
+                       "killed no mutant of this run")
+        lines.append(f"{header} ({len(tests)}"
                      + (f", the {ASSERTION_FREE_SHOWN} with most survivors" if
                         len(tests) > ASSERTION_FREE_SHOWN else "") + "):")
         worst = sorted(tests, key=lambda t: -t.get("survived", 0))[:ASSERTION_FREE_SHOWN]
@@ -345,9 +391,14 @@ def _tests_table(tests: list[dict[str, Any]]) -> list[str]:
     width = max(len(t["test"]) for t in tests)
     return [
         f"  {t['test']:<{width}}  covers {t['covered']} mutant(s), {t['survived']} survived, "
-        f"in {', '.join(t['files'])}"
+        + (f"at {_places(t['lines'])}" if "lines" in t else f"in {', '.join(t['files'])}")
         for t in tests
     ]
+
+
+def _places(lines: list[str], shown: int = 6) -> str:
+    more = f" and {len(lines) - shown} more" if len(lines) > shown else ""
+    return ", ".join(lines[:shown]) + more
 
 
 def _change(survivor: Mapping[str, Any]) -> str:

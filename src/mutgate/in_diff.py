@@ -112,15 +112,18 @@ def select_in_diff(
     test_files = set(test_files_changed)
     selected = []
     for mutant in mutants:
-        lines = changed.get(mutant.file)
-        on_changed_line = bool(lines) and any(
-            line in lines for line in range(mutant.line, max(mutant.line, mutant.end_line) + 1)
-        )
-        if on_changed_line or any(
+        if on_changed_lines(mutant, changed) or any(
             node_id.split("::", 1)[0] in test_files for node_id in mutant.covered_by
         ):
             selected.append(mutant)
     return selected
+
+
+def on_changed_lines(mutant: Mutant, changed: Mapping[str, set[int]]) -> bool:
+    """Whether the mutant's line span (``line`` to ``end_line``) meets a changed line."""
+    lines = changed.get(mutant.file)
+    return bool(lines) and any(
+        line in lines for line in range(mutant.line, max(mutant.line, mutant.end_line) + 1))
 
 
 def _parse_diff(text: str) -> dict[str, set[int]]:

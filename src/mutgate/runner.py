@@ -6,8 +6,6 @@ The CLI calls `run` and prints what it returns.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shlex
 import time
@@ -15,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mutgate import __version__, coverage_map
+from mutgate import coverage_map
 from mutgate.config import Config, config_words, names_a_path, pytest_config
+from mutgate.confirm import as_confirmation, survivors_to_confirm
 from mutgate.coverage_map import CoverageMap
 from mutgate.errors import ConfigError
 from mutgate.execution.plan import make_batches, make_jobs
@@ -29,10 +28,12 @@ from mutgate.generate import (
     read_source,
     source_files,
 )
+from mutgate.in_diff import on_changed_lines
 from mutgate.lock import run_lock
 from mutgate.module_names import foreign_copies
 from mutgate.mutant import Mutant
 from mutgate.outcome import DETECTED, KILLED, SURVIVED
+from mutgate.reuse import fingerprint, suite_hash
 from mutgate.stats import wilson_interval
 from mutgate.store import Store
 
@@ -96,6 +97,9 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
     sources = {file: read_source(config.root, file) for file in {m.file for m in mutants}}
     fingerprints = {m.id: fingerprint(config, cov, m, suite, sources[m.file]) for m in mutants}
     jobs_count = config.effective_jobs
+    # A PR check runs every covering test against each mutant on a changed line (the kill
+    # matrix), so the tests that kill none of them are known, not guessed.
+    full = {m.id for m in mutants if changed is not None and on_changed_lines(m, changed)}
     options = {
         "operators": sorted(config.operators), "settings": config.settings(),
         "sampled": selection.sample is not None,
@@ -103,21 +107,24 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
         "diff_ref": selection.diff_ref,
         "shard": list(selection.shard) if selection.shard else None,
         "paths": selection.paths, "backend": config.backend,
+        "on_changed_lines": sorted(full) if changed is not None else None,
     }
     run_id = store.begin_run(options, jobs_count)
     store.add_mutants(run_id, [(m, fingerprints[m.id]) for m in mutants])
     reused = store.reusable(fingerprints) if selection.reuse else {}
+    reused = {k: r for k, r in reused.items() if k not in full or r.killers is not None}
     if reused:
         store.record(run_id, reused.values(), reused=True)
     todo = [m for m in mutants if m.id not in reused]
     echo(f"{generated} mutants on covered lines"
-         + (f", {len(mutants)} selected ({_selected_by(selection)})"
-            if len(mutants) != generated else "")
+         + (f", {len(mutants)} selected ({_selected_by(selection, len(full))})"
+            if len(mutants) != generated or changed is not None else "")
          + (f", {len(reused)} results reused" if reused else "")
          + f", {len(todo)} to run with {jobs_count} job(s)")
     flaky: set[str] = set()
     try:
-        executed = _execute(config, cov, todo, store, run_id, jobs_count, progress, flaky)
+        executed = _execute(config, cov, todo, store, run_id, jobs_count, progress, flaky,
+                            full)
         if config.confirm != "off":
             _confirm(config, cov, mutants, store, run_id, jobs_count, flaky, echo)
     except BaseException:
@@ -199,10 +206,11 @@ def _select(config: Config, mutants: list[Mutant], selection: Selection):
     return mutants, changed
 
 
-def _selected_by(selection: Selection) -> str:
+def _selected_by(selection: Selection, on_changed: int) -> str:
     reasons = []
     if selection.diff_ref:
-        reasons.append(f"changed since {selection.diff_ref}")
+        reasons.append(f"{on_changed} on lines changed since {selection.diff_ref}, the others "
+                       "covered by a changed test file")
     if selection.sample is not None:
         reasons.append(f"sample {selection.sample}, seed {selection.seed}")
     if selection.shard:
@@ -210,43 +218,9 @@ def _selected_by(selection: Selection) -> str:
     return "; ".join(reasons)
 
 
-SUITE_FILES = ("conftest.py", "pyproject.toml", "setup.cfg", "pytest.ini", "tox.ini")
-
-
-def suite_hash(config: Config) -> str:
-    """What every test depends on: conftest files and pytest's configuration."""
-    digest = hashlib.sha256()
-    for path in sorted(coverage_map.project_files(config.root)):
-        if path.name in SUITE_FILES:
-            digest.update(path.relative_to(config.root).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def fingerprint(config: Config, cov: CoverageMap, mutant: Mutant, suite: str, source: str
-                ) -> str:
-    """Changes when anything the mutant's verdict can depend on changes, and only then: the
-    mutated scope's text, which tests cover it and which tests could confirm a survivor (by
-    id, with their files' contents), conftest and pytest configuration, mutgate's settings and
-    version. Never measured values: test order and durations change on every coverage run."""
-    scope = source[slice(*mutant.target_span)] if mutant.target_span else source
-    covering = sorted(set(mutant.covered_by))
-    wider = confirmation_tests(config, cov, mutant) if config.confirm != "off" else []
-    tests = sorted(set(covering) | set(wider))
-    digest = hashlib.sha256()
-    digest.update(json.dumps([__version__, mutant.id, config.settings(),
-                              sorted(config.operators), config.pytest_args, suite,
-                              config.confirm, covering, sorted(wider)]).encode())
-    digest.update(scope.encode())
-    for test_file in sorted({t.split("::", 1)[0] for t in tests}):
-        digest.update(test_file.encode() + b"\0")
-        digest.update(cov.test_files.get(test_file, "?").encode())
-    return digest.hexdigest()[:20]
-
-
 def _execute(config: Config, cov: CoverageMap, todo: list[Mutant], store: Store, run_id: int,
-             jobs_count: int, progress, flaky: set[str]) -> int:
-    jobs = make_jobs(todo, cov, config.timeout_factor, config.timeout_constant)
+             jobs_count: int, progress, flaky: set[str], full: set[str]) -> int:
+    jobs = make_jobs(todo, cov, config.timeout_factor, config.timeout_constant, full)
     done = _dispatch(config, cov, jobs, store, run_id, jobs_count, progress, flaky, len(todo))
     # A worker that saw a test pass twice may have trusted a test another worker found flaky:
     # a mutant killed by a flaky test is run again without the flaky tests.
@@ -260,31 +234,12 @@ def _execute(config: Config, cov: CoverageMap, todo: list[Mutant], store: Store,
     return done
 
 
-def confirmation_tests(config: Config, cov: CoverageMap, mutant: Mutant) -> list[str]:
-    """The tests that can observe ``mutant`` beyond those that ran its lines: every test that
-    ran any line of its file (``confirm = "module"``), or every test (``"suite"``)."""
-    wider = set(cov.durations) if config.confirm == "suite" else cov.tests_of_file(mutant.file)
-    return sorted(wider - set(mutant.covered_by), key=lambda t: (cov.durations.get(t, 0.0), t))
-
-
 def _confirm(config: Config, cov: CoverageMap, mutants: list[Mutant], store: Store,
              run_id: int, jobs_count: int, flaky: set[str], echo) -> None:
-    """A survivor is only a survivor once the wider set of tests that could observe it also
-    passes: state filled once per process (a cache, a registry) lets coverage credit a line
-    to the first test that filled it, not to the later ones that would notice the change."""
     by_id = {m.id: m for m in mutants}
-    pending = [row["id"] for row in store.mutants(run_id, SURVIVED)
+    pending = [by_id[row["id"]] for row in store.mutants(run_id, SURVIVED)
                if row["confirmed"] is None and row["id"] in by_id]
-    if not pending:
-        return
-    nothing_more, wider = [], []
-    for mutant_id in pending:
-        mutant = by_id[mutant_id]
-        tests = [t for t in confirmation_tests(config, cov, mutant) if t not in flaky]
-        if tests:
-            wider.append(replace(mutant, covered_by=tuple(tests)))
-        else:
-            nothing_more.append(mutant_id)
+    nothing_more, wider = survivors_to_confirm(config, cov, pending, flaky)
     store.confirm(run_id, nothing_more)
     if not wider:
         return
@@ -292,18 +247,7 @@ def _confirm(config: Config, cov: CoverageMap, mutants: list[Mutant], store: Sto
          + ("suite" if config.confirm == "suite" else "module"))
     jobs = make_jobs(wider, cov, config.timeout_factor, config.timeout_constant)
     _dispatch(config, cov, jobs, store, run_id, jobs_count, None, flaky, len(jobs),
-              transform=_confirmed)
-
-
-def _confirmed(result):
-    """A confirmation's result, as the verdict on the survivor it re-ran."""
-    if result.status == SURVIVED:
-        return replace(result, confirmed=True, detail=None)
-    if result.status in DETECTED:
-        how = (f"killed by {result.killed_by}, " if result.killed_by else "detected by ")
-        return replace(result, detail=how + "a test that never ran its lines (found when "
-                       "confirming the survivor against the wider tests)")
-    return None  # the wider run went wrong: the survivor stays, unconfirmed
+              transform=as_confirmation)
 
 
 def _dispatch(config: Config, cov: CoverageMap, jobs: list[Job], store: Store, run_id: int,

@@ -49,6 +49,8 @@ CREATE TABLE IF NOT EXISTS mutants (
     detail TEXT,                     -- why a mutant ended no-tests or error; how a kill came
     confirmed INTEGER,               -- survivors: 1 when a wider set of tests also missed it
     path TEXT,                       -- fork, fresh or subprocess: how the verdict was reached
+    killers TEXT,                    -- JSON list of every covering test that kills it, when
+                                     -- all of them ran (a PR check's changed lines)
     PRIMARY KEY (run_id, id)
 );
 CREATE INDEX IF NOT EXISTS mutants_fingerprint ON mutants (id, fingerprint);
@@ -67,6 +69,7 @@ class Result:
     detail: str | None = None
     confirmed: bool | None = None
     path: str | None = None
+    killers: list[str] | None = None
 
 
 def _now() -> str:
@@ -117,9 +120,11 @@ class Store:
             raise
 
     def _migrate(self) -> None:
-        """Schema 1 had no detail, confirmed and path columns: add them, keep every row."""
+        """Schema 1 had no detail, confirmed, path and killers columns: add them, keep every
+        row."""
         have = {row[1] for row in self.db.execute("PRAGMA table_info(mutants)")}
-        for column, kind in (("detail", "TEXT"), ("confirmed", "INTEGER"), ("path", "TEXT")):
+        for column, kind in (("detail", "TEXT"), ("confirmed", "INTEGER"), ("path", "TEXT"),
+                             ("killers", "TEXT")):
             if column not in have:
                 self.db.execute(f"ALTER TABLE mutants ADD COLUMN {column} {kind}")
         self.db.execute("UPDATE meta SET value=? WHERE key='schema'", (str(SCHEMA_VERSION),))
@@ -160,12 +165,15 @@ class Store:
 
     def record(self, run_id: int, results: Iterable[Result], reused: bool = False) -> None:
         rows = [(r.status, r.killed_by, r.tests_run, r.duration_ms, int(reused), r.detail,
-                 None if r.confirmed is None else int(r.confirmed), r.path, run_id,
+                 None if r.confirmed is None else int(r.confirmed), r.path,
+                 None if r.killers is None else json.dumps(r.killers), run_id,
                  r.mutant_id) for r in results]
         with self._transaction():
+            # A result without a kill list (a survivor's confirmation) keeps the one recorded.
             self.db.executemany(
                 "UPDATE mutants SET status=?, killed_by=?, tests_run=?, duration_ms=?, reused=?,"
-                " detail=?, confirmed=?, path=? WHERE run_id=? AND id=?", rows)
+                " detail=?, confirmed=?, path=?, killers=coalesce(?, killers)"
+                " WHERE run_id=? AND id=?", rows)
 
     def confirm(self, run_id: int, mutant_ids: Iterable[str]) -> None:
         """Mark these survivors confirmed: no wider test was left to run against them."""
@@ -217,17 +225,18 @@ class Store:
 
     def mutants(self, run_id: int, status: str | None = None) -> Iterator[dict[str, Any]]:
         query = ("SELECT spec, status, killed_by, tests_run, duration_ms, reused, fingerprint,"
-                 " detail, confirmed, path FROM mutants WHERE run_id=?")
+                 " detail, confirmed, path, killers FROM mutants WHERE run_id=?")
         params: tuple = (run_id,)
         if status:
             query += " AND status=?"
             params += (status,)
         for (spec, st, killed_by, tests_run, duration_ms, reused, fp, detail, confirmed,
-             path) in self.db.execute(query + " ORDER BY file, line, id", params):
+             path, killers) in self.db.execute(query + " ORDER BY file, line, id", params):
             data = json.loads(spec)
             data.update(status=st, killed_by=killed_by, tests_run=tests_run,
                         duration_ms=duration_ms, reused=bool(reused), fingerprint=fp,
                         detail=detail, path=path,
+                        killers=None if killers is None else json.loads(killers),
                         confirmed=None if confirmed is None else bool(confirmed))
             yield data
 
@@ -238,13 +247,14 @@ class Store:
         self.db.execute("DELETE FROM wanted")
         self.db.executemany("INSERT INTO wanted VALUES (?, ?)", fingerprints.items())
         query = ("SELECT m.id, m.status, m.killed_by, m.tests_run, m.duration_ms, m.detail,"
-                 " m.confirmed, m.path FROM wanted w"
+                 " m.confirmed, m.path, m.killers FROM wanted w"
                  " JOIN mutants m ON m.id = w.id AND m.fingerprint = w.fingerprint"
                  " WHERE m.status NOT IN ('pending', 'error') ORDER BY m.run_id")
         for (mid, status, killed_by, tests_run, duration_ms, detail, confirmed,
-             path) in self.db.execute(query):
+             path, killers) in self.db.execute(query):
             found[mid] = Result(mid, status, killed_by, tests_run, duration_ms or 0.0, detail,
-                                None if confirmed is None else bool(confirmed), path)
+                                None if confirmed is None else bool(confirmed), path,
+                                None if killers is None else json.loads(killers))
         return found
 
     def history(self) -> list[dict[str, Any]]:
@@ -279,7 +289,7 @@ class Store:
         ran = info.get("executed", total)
         keys = ("id", "file", "line", "col", "end_line", "end_col", "operator", "original",
                 "replacement", "qualname", "status", "killed_by", "covered_by", "tests_run",
-                "duration_ms", "reused", "detail", "confirmed", "path")
+                "duration_ms", "reused", "detail", "confirmed", "path", "killers")
         mutants = [{k: m.get(k) for k in keys} for m in self.mutants(run_id, status)]
         run = {
             "id": info["id"], "started_at": info["started_at"], "state": info["state"],
@@ -290,6 +300,7 @@ class Store:
             "shard": info.get("shard"), "reused": info.get("reused", 0),
             "operators": info.get("operators", []), "settings": info.get("settings", {}),
             "flaky_tests": info.get("flaky_tests", []),
+            "on_changed_lines": info.get("on_changed_lines"),
         }
         value = score(counts)
         return {"score": None if value is None else round(value, 2), "counts": counts,

@@ -33,6 +33,9 @@ from helpers.projects import FIXTURES
 pytestmark = pytest.mark.e2e
 
 FIXTURE = FIXTURES / "gate_repo"
+#: How the gate heads its list of assertion-free tests after a full (not a --diff) run.
+WITNESS_HEADER = ("tests that passed with every surviving mutant they cover in place and "
+                  "killed no mutant of this run")
 BASELINE = "mutgate-baseline.json"
 SHIPPING = "src/gatepkg/shipping.py"
 PRICING = "src/gatepkg/pricing.py"
@@ -192,7 +195,7 @@ def test_b_assertion_free_test_raises_coverage_but_fails_the_gate(scenario):
     covered = [line.strip() for line in block(out, "new surviving mutants (")
                if "covered by:" in line]
     assert covered == [f"covered by: {LAZY_TEST}"] * 10
-    assert block(out, "tests that ran with mutants in place and killed none (1):") == [
+    assert block(out, f"{WITNESS_HEADER} (1):") == [
         f"  {LAZY_TEST}  covers 10 mutant(s), 10 survived, in {SHIPPING}"]
     assert "- overall score 34.6% is 21.6 points below baseline 56.2% (tolerance 1.0)" in out
     assert "- 10 new surviving mutant(s) that the baseline does not know" in out
@@ -327,6 +330,6 @@ def test_real_project_without_assertions_fails_the_gate(tmp_path, request):
     assert f"new surviving mutants ({len(survivors)}):" in out
     assert sorted(row[0] for row in survivor_rows(out)) == sorted(
         f"{m['file']}:{m['line']}" for m in survivors)
-    lazy = block(out, "tests that ran with mutants in place and killed none (")
+    lazy = block(out, f"{WITNESS_HEADER} (")
     assert any(line.startswith("  test_inflection.py::test_") for line in lazy)
     assert out.splitlines()[-1].startswith("gate: FAILED — score ")

@@ -347,6 +347,32 @@ def test_mutants_without_a_verdict_are_ignored() -> None:
     assert assertion_free_tests(run) == []
 
 
+def test_with_a_kill_matrix_a_test_that_kills_one_mutant_is_never_blamed() -> None:
+    # Each mutant ran against every covering test: T_ADD kills "a" though it came second.
+    run = results([
+        mutant("a", "killed", line=3, covered_by=[T_SMOKE, T_ADD], killed_by=T_ADD,
+               killers=[T_ADD], tests_run=2),
+        mutant("b", "survived", line=5, covered_by=[T_ADD, T_SMOKE], killers=[], tests_run=2),
+        mutant("c", "survived", line=7, covered_by=[T_SMOKE], killers=[], tests_run=1),
+    ])
+    assert assertion_free_tests(run) == [
+        {"test": T_SMOKE, "covered": 3, "survived": 2, "files": ["src/pkg/mod.py"],
+         "lines": ["src/pkg/mod.py:3", "src/pkg/mod.py:5", "src/pkg/mod.py:7"]}]
+
+
+def test_with_a_kill_matrix_mutants_without_one_are_left_out() -> None:
+    # Mutants re-run because their test file changed have no matrix: they blame no one.
+    run = results([
+        mutant("a", "survived", covered_by=[T_ADD], killers=[], tests_run=1),
+        mutant("b", "survived", covered_by=[T_SMOKE], tests_run=1),
+    ])
+    assert [t["test"] for t in assertion_free_tests(run)] == [T_ADD]
+    verdict = judge(run, baseline_of(run), 0.0)
+    assert "tests that cover changed lines and kill none of their mutants (1):" in (
+        render_verdict(verdict, run))
+    assert "at src/pkg/mod.py:10" in render_verdict(verdict, run)
+
+
 def test_assertion_free_tests_are_sorted_and_in_the_verdict() -> None:
     tests = [f"tests/test_x.py::test_{name}" for name in ("zeta", "alpha", "mid")]
     run = results([mutant(f"s{i}", "survived", covered_by=[t]) for i, t in enumerate(tests)])
@@ -371,7 +397,7 @@ def test_render_failed_verdict() -> None:
     assert "boundary.relational" in text
     assert "x < 1 -> x <= 1" in text
     assert f"covered by: {T_ADD}, {T_SMOKE}" in text
-    assert T_SMOKE in text.split("tests that ran with mutants")[1]
+    assert T_SMOKE in text.split("tests that passed with every surviving mutant")[1]
     assert any(line.startswith("- ") and "new surviving" in line for line in lines)
     assert lines[-1].startswith("gate: FAILED — score ")
     assert "\x1b" not in text

@@ -43,7 +43,7 @@ def write_spec(tmp: str, root: str, job: Job, source: str) -> tuple[str, str]:
         json.dump({"file": os.path.join(root, job.mutant.file),
                    "module": module_name(root, job.mutant.file),
                    "source": job.mutant.apply_to(source), "tests": job.tests,
-                   "digests": job.digests, "result": result_path}, handle)
+                   "digests": job.digests, "full": job.full, "result": result_path}, handle)
     return spec_path, result_path
 
 
@@ -71,7 +71,8 @@ def verdict(mutant_id: str, state: dict | None, started: float, path: str = "sub
                   + ": its mutant reached no test")
         return Result(mutant_id, ERROR, None, state["ran"], duration, detail=detail, path=path)
     if state["killed_by"]:
-        return Result(mutant_id, KILLED, state["killed_by"], state["ran"], duration, path=path)
+        return Result(mutant_id, KILLED, state["killed_by"], state["ran"], duration, path=path,
+                      killers=state.get("killers"))
     if state["collect_error"]:
         reason = f"collection error in {state['collect_error']}"
         return Result(mutant_id, KILLED, reason, 0, duration, detail=reason, path=path)
@@ -84,7 +85,8 @@ def verdict(mutant_id: str, state: dict | None, started: float, path: str = "sub
     if state["ran"] == 0:
         return Result(mutant_id, NO_TESTS, None, 0, duration, path=path,
                       detail="none of its covering tests was collected with the mutant in place")
-    return Result(mutant_id, SURVIVED, None, state["ran"], duration, path=path)
+    return Result(mutant_id, SURVIVED, None, state["ran"], duration, path=path,
+                  killers=state.get("killers"))
 
 
 def run_isolated(root: str, args: list[str], job: Job, source: str, startup_s: float,

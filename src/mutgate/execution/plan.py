@@ -14,13 +14,15 @@ from mutgate.mutant import Mutant
 
 
 def make_jobs(mutants: list[Mutant], cov: CoverageMap, timeout_factor: float,
-              timeout_constant: float) -> list[Job]:
+              timeout_constant: float, full: set[str] = frozenset()) -> list[Job]:
+    """``full``: the ids of mutants to run against every covering test (the kill matrix)."""
     jobs = []
     for mutant in mutants:
         tests = sorted(mutant.covered_by, key=lambda t: (cov.durations.get(t, 0.0), t))
         expected = sum(cov.durations.get(t, 0.0) for t in tests)
         digests = {t: cov.params[t] for t in tests if t in cov.params}
-        jobs.append(Job(mutant, tests, timeout_factor * expected + timeout_constant, digests))
+        jobs.append(Job(mutant, tests, timeout_factor * expected + timeout_constant, digests,
+                        full=mutant.id in full))
     return jobs
 
 

@@ -55,6 +55,9 @@ class Job:
     timeout_s: float
     #: The coverage run's parameter digests of the parametrized tests among ``tests``.
     digests: dict[str, str] = field(default_factory=dict)
+    #: Run every test, not only up to the first failure, and report all that fail (the kill
+    #: matrix of a PR check's mutants on changed lines).
+    full: bool = False
 
 
 @dataclass
@@ -166,7 +169,7 @@ class WarmSession:
         if pid == 0:  # child: never returns
             os.close(read_fd)
             _child(self.index, targets, tests, write_fd, self._memory_limit(memory_limit_mb),
-                   job.timeout_s)
+                   job.timeout_s, job.full)
         os.close(write_fd)
         payload = wait_for_child(read_fd, pid, job.timeout_s)
         duration_ms = (time.perf_counter() - started) * 1000
@@ -177,7 +180,7 @@ class WarmSession:
                           detail=payload["crash"], path="fork")
         status = KILLED if payload["killed_by"] else SURVIVED
         return Result(mutant.id, status, payload["killed_by"], payload["ran"], duration_ms,
-                      path="fork")
+                      path="fork", killers=payload.get("killers"))
 
 
 def resolve_tests(items: dict[str, Any], nodeids: list[str],
@@ -235,13 +238,13 @@ def _check_child(items: list, write_fd: int) -> None:
 
 
 def _child(index: FunctionIndex, targets: list, tests: list, write_fd: int, limit_bytes: int,
-           timeout_s: float) -> None:
+           timeout_s: float, full: bool = False) -> None:
     status = 0
     try:
         # The CPU limit is a backstop should the worker fail to kill us.
         enter_test_child(limit_bytes, cpu_seconds=int(timeout_s * 2) + 10)
         index.apply(targets)
-        killed_by = None
+        killers: list[str] = []
         ran = 0
         from _pytest.runner import runtestprotocol
 
@@ -251,9 +254,12 @@ def _child(index: FunctionIndex, targets: list, tests: list, write_fd: int, limi
                 item.session._setupstate.teardown_exact(item)
             ran += 1
             if _failed(item, nextitem, runtestprotocol):
-                killed_by = item.nodeid
-                break
-        os.write(write_fd, json.dumps({"killed_by": killed_by, "ran": ran}).encode() + b"\n")
+                killers.append(item.nodeid)
+                if not full:
+                    break
+        report = {"killed_by": killers[0] if killers else None, "ran": ran,
+                  "killers": killers if full else None}
+        os.write(write_fd, json.dumps(report).encode() + b"\n")
     except BaseException as exc:  # the mutant broke the test process itself
         try:
             message = {"crash": f"{type(exc).__name__} in test process", "ran": 0}

@@ -42,11 +42,14 @@ class _MutantFinder(importlib.abc.MetaPathFinder):
 
 
 _state = {"killed_by": None, "ran": 0, "collect_error": None, "loaded": False,
-          "internal_error": None, "exitstatus": None, "elsewhere": None}
+          "internal_error": None, "exitstatus": None, "elsewhere": None,
+          "killers": [] if _SPEC.get("full") else None}
 sys.meta_path.insert(0, _MutantFinder())
 
 
 def pytest_configure(config):
+    if _SPEC.get("full"):
+        config.option.maxfail = 0  # every covering test runs: the kill matrix wants them all
     # At its end a session collects garbage five times to report unraisable exceptions; the
     # verdict is written by then, and the report would go nowhere.
     try:
@@ -76,6 +79,8 @@ def pytest_runtest_logreport(report):
         _state["ran"] += report.when == "call" or report.failed
     if report.failed and _state["killed_by"] is None:
         _state["killed_by"] = report.nodeid
+    if report.failed and _SPEC.get("full") and report.nodeid not in _state["killers"]:
+        _state["killers"].append(report.nodeid)
 
 
 def pytest_internalerror(excrepr, excinfo):
