@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("fast_pytest_subprocesses
 _SCRIPT = Path(sys.executable).with_name("mutgate")
 MUTGATE = str(_SCRIPT) if _SCRIPT.exists() else "mutgate"
 #: What `mutgate run` may print on stderr before it fails (progress, not errors).
-PROGRESS = ("Running the test suite once under coverage",)
+PROGRESS = ("mutating ", "tests: python -m pytest ", "Running the test suite once under coverage")
 #: One invocation of every command; those that need an argument get a harmless one.
 COMMANDS = {
     "run": ["run"], "results": ["results"], "show": ["show", "abc123"],
@@ -163,8 +163,12 @@ def test_empty_project(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     for command, done in every_command(empty).items():
-        assert error_line(done, 2, "cannot tell what to mutate"), command
+        assert error_line(done, 2, str(empty), "not inside a Python project"), command
     assert os.listdir(empty) == [], "an error must not leave state or reports behind"
+    (empty / "pyproject.toml").write_text("")
+    for command, done in every_command(empty).items():
+        assert error_line(done, 2, "cannot tell what to mutate"), command
+    assert os.listdir(empty) == ["pyproject.toml"], "an error must not leave state behind"
 
 
 def test_results_before_any_run(tmp_path, hash_tree):

@@ -29,7 +29,8 @@ def _is_test_file(relative: PurePosixPath) -> bool:
     if any(part in _TEST_DIRS for part in relative.parts[:-1]):
         return True
     name = relative.name
-    return name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py")
+    return (name in ("conftest.py", "tests.py", "test.py") or name.startswith("test_")
+            or name.endswith("_test.py"))
 
 
 def _skipped_dir(part: str) -> bool:

@@ -7,7 +7,17 @@ from pathlib import Path
 import pytest
 from helpers.projects import write_project
 
-from mutgate.config import Config, infer_paths, is_test_file, load_config
+from mutgate.config import (
+    Config,
+    find_root,
+    in_locations,
+    infer_paths,
+    infer_tests,
+    is_test_file,
+    load_config,
+    pytest_config,
+    pytest_locations,
+)
 from mutgate.errors import EXIT_USAGE, ConfigError
 
 
@@ -67,7 +77,8 @@ def test_nothing_to_mutate_is_a_config_error_that_says_what_to_set(tmp_path: Pat
     ("pkg/mod.py", False), ("pkg/test_mod.py", True), ("pkg/mod_test.py", True),
     ("pkg/conftest.py", True), ("pkg/tests/helpers.py", True), ("src/pkg/test/util.py", True),
     ("pkg/testing/fakes.py", True), ("pkg/testimony.py", False), ("pkg/contest.py", False),
-    ("tests.py", False), ("pkg/latest_test_data.py", False),
+    ("tests.py", True), ("test.py", True), ("pkg/tests.py", True), ("pkg/test.py", True),
+    ("pkg/latest_test_data.py", False), ("pkg/testsuite.py", False), ("pkg/mytests.py", False),
 ])
 def test_is_test_file(path: str, expected: bool) -> None:
     assert is_test_file(path) is expected
@@ -191,3 +202,144 @@ def test_a_path_to_mutate_that_does_not_exist_is_named(tmp_path: Path) -> None:
 def test_a_project_directory_that_does_not_exist(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"nowhere: project directory does not exist$"):
         load_config(tmp_path / "nowhere")
+
+
+# -- the project's root -----------------------------------------------------------------------
+@pytest.mark.parametrize("marker", ["pyproject.toml", "setup.cfg", "setup.py"])
+def test_root_is_the_nearest_folder_with_a_project_file(tmp_path: Path, marker: str) -> None:
+    write_project(tmp_path, {f"outer/{marker}": "", "outer/inner/src/pkg/mod.py": "",
+                             "outer/inner/src/pkg/deep/x.py": ""})
+    outer = (tmp_path / "outer").resolve()
+    assert find_root(outer) == outer
+    assert find_root(outer / "inner" / "src" / "pkg") == outer
+    assert find_root(outer / "inner" / "src" / "pkg" / "deep") == outer
+
+
+def test_root_is_the_nearest_project_not_an_enclosing_one(tmp_path: Path) -> None:
+    write_project(tmp_path, {"repo/pyproject.toml": "", "repo/svc/setup.cfg": "",
+                             "repo/svc/src/pkg/mod.py": ""})
+    svc = (tmp_path / "repo" / "svc").resolve()
+    assert find_root(svc / "src" / "pkg") == svc
+    assert find_root(tmp_path / "repo") == (tmp_path / "repo").resolve()
+
+
+def test_a_folder_named_like_a_project_file_does_not_make_a_root(tmp_path: Path) -> None:
+    write_project(tmp_path, {"a/pyproject.toml/keep": "", "a/setup.py/keep": "",
+                             "a/b/mod.py": ""})
+    assert not any((p / "pyproject.toml").is_file() for p in tmp_path.resolve().parents), (
+        "a project file above the temporary directory makes this test meaningless")
+    with pytest.raises(ConfigError):
+        find_root(tmp_path / "a" / "b")
+
+
+def test_no_project_is_a_usage_error_that_says_what_to_do(tmp_path: Path) -> None:
+    write_project(tmp_path, {"loose/mod.py": "", "loose/tests.py": ""})
+    with pytest.raises(ConfigError, match=r"loose: not inside a Python project \(no "
+                                          r"pyproject\.toml, setup\.cfg or setup\.py here or in "
+                                          r"any folder above\); run mutgate in your project, "
+                                          r"or pass -C PROJECT_DIR$") as info:
+        find_root(tmp_path / "loose")
+    assert info.value.exit_code == EXIT_USAGE
+    assert not (tmp_path / "loose" / ".mutgate").exists()
+
+
+def test_root_of_a_folder_that_does_not_exist(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"nowhere: project directory does not exist$"):
+        find_root(tmp_path / "nowhere")
+    assert not (tmp_path / "nowhere").exists()
+
+
+# -- which tests pytest runs when nothing says ------------------------------------------------
+def test_a_top_level_tests_py_is_passed_to_pytest(tmp_path: Path) -> None:
+    write_project(tmp_path, {"pyproject.toml": "", "mod.py": "", "tests.py": ""})
+    config = load_config(tmp_path)
+    assert (config.paths, config.tests) == (["mod.py"], ["tests.py"])
+
+
+def test_with_tests_py_the_other_test_locations_are_passed_too(tmp_path: Path) -> None:
+    """Given a path, pytest collects only that path: what it found without one must stay."""
+    write_project(tmp_path, {"mod.py": "", "test.py": "", "tests.py": "", "test_more.py": "",
+                             "other_test.py": "", "helpers.py": "", "checks/deep/test_x.py": "",
+                             "docs/conf.py": "", "build/test_gen.py": "", ".tox/test_t.py": "",
+                             "env/pyvenv.cfg": "", "env/lib/test_site.py": ""})
+    assert infer_tests(tmp_path, []) == ["checks", "other_test.py", "test.py", "test_more.py",
+                                         "tests.py"]
+
+
+def test_norecursedirs_of_the_project_decides_which_folders_hold_tests(tmp_path: Path) -> None:
+    write_project(tmp_path, {"pytest.ini": "[pytest]\nnorecursedirs = slow*\n", "tests.py": "",
+                             "slow_suite/test_a.py": "", "build/test_b.py": ""})
+    assert infer_tests(tmp_path, []) == ["build", "tests.py"]
+
+
+def test_without_tests_py_pytest_decides(tmp_path: Path) -> None:
+    write_project(tmp_path, {"pyproject.toml": "", "mod.py": "", "test_mod.py": ""})
+    assert load_config(tmp_path).tests == []
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("pyproject.toml", '[tool.pytest.ini_options]\ntestpaths = ["checks"]\n'),
+    ("pyproject.toml", '[tool.pytest]\npython_files = ["*.py"]\n'),
+    ("pyproject.toml", '[tool.pytest.ini_options]\naddopts = "-q tests.py"\n'),
+    ("pytest.ini", "[pytest]\ntestpaths =\n    checks\n"),
+    ("setup.cfg", "[tool:pytest]\npython_files = check_*.py\n"),
+    ("tox.ini", "[pytest]\ntestpaths = checks\n"),
+    ("pytest.toml", '[pytest]\ntestpaths = ["checks"]\n'),
+])
+def test_pytest_configuration_that_says_where_tests_are_wins(tmp_path: Path, name: str,
+                                                             text: str) -> None:
+    write_project(tmp_path, {name: text, "mod.py": "", "tests.py": "", "checks/test_a.py": ""})
+    assert infer_tests(tmp_path, []) == []
+
+
+def test_an_empty_pytest_ini_hides_the_sections_of_other_files(tmp_path: Path) -> None:
+    """pytest takes the first configuration file it finds, an empty pytest.ini included."""
+    write_project(tmp_path, {"pytest.ini": "", "tox.ini": "[pytest]\ntestpaths = checks\n",
+                             "tests.py": ""})
+    assert pytest_config(tmp_path) == (tmp_path / "pytest.ini", {})
+    assert infer_tests(tmp_path, []) == ["tests.py"]
+
+
+def test_a_path_in_pytest_args_or_in_the_table_wins(tmp_path: Path) -> None:
+    write_project(tmp_path, {"pyproject.toml": '[tool.mutgate]\npytest_args = ["tests.py"]\n',
+                             "mod.py": "", "tests.py": ""})
+    assert load_config(tmp_path).tests == []
+    assert infer_tests(tmp_path, ["-k", "not slow", "tests.py::test_a"]) == []
+    assert infer_tests(tmp_path, ["-k", "not slow", "-p", "no:warnings"]) == ["tests.py"]
+    (tmp_path / "pyproject.toml").write_text('[tool.mutgate]\ntests = ["other"]\n')
+    assert load_config(tmp_path).tests == ["other"]
+
+
+# -- where pytest collects tests from ---------------------------------------------------------
+def test_pytest_locations_are_tests_and_testpaths(tmp_path: Path) -> None:
+    write_project(tmp_path, {
+        "pyproject.toml": '[tool.mutgate]\npaths = ["src/pkg"]\ntests = ["src/pkg/checks", '
+                          '"src/pkg/more.py::test_a"]\n'
+                          '[tool.pytest.ini_options]\ntestpaths = ["src/pkg/suite*", "src"]\n',
+        "src/pkg/__init__.py": "", "src/pkg/suite_a/x.py": "", "src/pkg/suite_b/y.py": ""})
+    config = load_config(tmp_path)
+    # "src" holds the code to mutate as well (doctests, say): not a test folder.
+    assert pytest_locations(config) == ["src/pkg/checks", "src/pkg/more.py", "src/pkg/suite_a",
+                                        "src/pkg/suite_b"]
+
+
+def test_a_test_location_that_is_the_project_or_the_code_is_not_a_test_folder(
+        tmp_path: Path) -> None:
+    write_project(tmp_path, {"pyproject.toml": '[tool.mutgate]\ntests = [".", "pkg"]\n',
+                             "pkg/__init__.py": ""})
+    assert pytest_locations(load_config(tmp_path)) == []
+
+
+def test_testpaths_are_relative_to_the_file_pytest_reads_them_from(tmp_path: Path) -> None:
+    write_project(tmp_path, {"tox.ini": "[pytest]\ntestpaths = svc/checks\n",
+                             "svc/setup.py": "", "svc/pkg/__init__.py": ""})
+    config = load_config(tmp_path / "svc")
+    assert pytest_locations(config) == ["checks"]
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("checks/a.py", True), ("checks", True), ("checks.py", False), ("checksum/a.py", False),
+    ("pkg/t.py", True), ("pkg/t.pyc", False),
+])
+def test_in_locations(path: str, expected: bool) -> None:
+    assert in_locations(path, ["checks", "pkg/t.py"]) is expected
