@@ -221,8 +221,9 @@ def find_root(start: Path) -> Path:
     try:
         start = start.resolve()
         is_dir = start.is_dir()
-    except OSError as exc:
-        raise ConfigError(f"{start}: unusable project directory ({exc.strerror})") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        reason = exc.strerror if isinstance(exc, OSError) else exc
+        raise ConfigError(f"{str(start)!r}: unusable project directory ({reason})") from None
     if not is_dir:
         raise ConfigError(f"{start}: project directory does not exist")
     for folder in (start, *start.parents):

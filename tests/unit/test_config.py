@@ -343,3 +343,9 @@ def test_testpaths_are_relative_to_the_file_pytest_reads_them_from(tmp_path: Pat
 ])
 def test_in_locations(path: str, expected: bool) -> None:
     assert in_locations(path, ["checks", "pkg/t.py"]) is expected
+
+
+def test_root_of_a_path_python_cannot_use_is_a_usage_error() -> None:
+    with pytest.raises(ConfigError, match=r"^'a\\x00b': unusable project directory "
+                                          r"\(embedded null byte\)$"):
+        find_root(Path("a\0b"))
