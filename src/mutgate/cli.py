@@ -19,6 +19,7 @@ from mutgate import __version__
 from mutgate.config import Config, find_root, load_config
 from mutgate.errors import ConfigError, MutgateError
 from mutgate.outcome import ERROR, NO_TESTS, STATUSES, SURVIVED, count_statuses, score
+from mutgate.progress import Progress
 from mutgate.store import Store
 from mutgate.text import one_line_change
 
@@ -90,6 +91,9 @@ def _store(config: Config) -> Store:
 @click.option("--isolation", type=click.Choice(["auto", "fork", "subprocess"]),
               help="fork: warm workers (auto); subprocess: a fresh pytest per mutant.")
 @click.option("--pytest-args", help="Extra arguments for pytest, as one string.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress and no notes: the summary.")
+@click.option("--mutate-excluded", is_flag=True,
+              help="Also mutate code the project's coverage configuration excludes.")
 @click.option("--confirm", type=click.Choice(["module", "suite", "off"]),
               help="Re-run survivors against every test of their module (default) or suite.")
 @click.option("--diff", "diff_ref", metavar="REF", help="Only lines changed since REF.")
@@ -104,7 +108,7 @@ def run(ctx: click.Context, paths: tuple[str, ...], jobs: int | None, operators:
         timeout_factor: float | None, timeout_constant: float | None, isolation: str | None,
         pytest_args: str | None, diff_ref: str | None, sample: str | None, seed: str,
         shard: str | None, no_reuse: bool, backend: str | None, scheduler: str | None,
-        confirm: str | None) -> None:
+        confirm: str | None, mutate_excluded: bool, quiet: bool) -> None:
     """Mutate covered lines, run the covering tests, record the results."""
     from mutgate.runner import Selection
     from mutgate.runner import run as do_run
@@ -114,28 +118,20 @@ def run(ctx: click.Context, paths: tuple[str, ...], jobs: int | None, operators:
     config = _config(
         ctx, jobs=jobs, timeout_factor=timeout_factor, timeout_constant=timeout_constant,
         isolation=isolation, backend=backend, scheduler=scheduler, confirm=confirm,
+        mutate_excluded=True if mutate_excluded else None,
         operators=[o.strip() for o in operators.split(",") if o.strip()] if operators else None,
         pytest_args=pytest_args.split() if pytest_args else None)
     selection = Selection(
         paths=list(paths), diff_ref=diff_ref,
         sample=parse_sample(sample) if sample is not None else None, seed=seed,
         shard=parse_shard(shard) if shard else None, reuse=not no_reuse)
-    bar: dict[str, Any] = {}
+    def echo(message: str) -> None:
+        if not quiet:
+            click.echo(message, err=True)
 
-    def progress(done: int, total: int) -> None:
-        if "bar" not in bar:
-            bar["bar"] = click.progressbar(length=total, label="mutants", file=sys.stderr,
-                                           show_pos=True, show_eta=True)
-            bar["bar"].__enter__()
-        bar["bar"].update(done - bar.get("done", 0))
-        bar["done"] = done
-
-    try:
-        outcome = do_run(config, selection, echo=lambda m: click.echo(m, err=True),
-                         progress=progress)
-    finally:
-        if "bar" in bar:
-            bar["bar"].__exit__(None, None, None)
+    with Progress(sys.stderr, tty=sys.stderr.isatty(), heartbeat=not quiet) as shown:
+        outcome = do_run(config, selection, echo=echo,
+                         progress=None if quiet else shown.update)
     store = _store(config)
     results = store.results_dict(outcome.run_id)
     store.close()

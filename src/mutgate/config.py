@@ -65,6 +65,7 @@ class Config:
     tolerance: float = 1.0
     survivor_rule: str = "anywhere"
     confirm: str = "module"
+    mutate_excluded: bool = False
 
     @property
     def state_dir(self) -> Path:
@@ -84,7 +85,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "exclude": list, "timeout_factor": (int, float), "timeout_constant": (int, float),
     "jobs": int, "isolation": str, "memory_limit_mb": int, "backend": str,
     "scheduler": str, "baseline": str, "tolerance": (int, float), "survivor_rule": str,
-    "confirm": str,
+    "confirm": str, "mutate_excluded": bool,
 }
 
 
@@ -146,7 +147,7 @@ def _read_table(pyproject: Path) -> dict[str, Any]:
 
 def _check_type(where: str, key: str, value: Any) -> Any:
     expected = _TYPES[key]
-    if isinstance(value, bool) or not isinstance(value, expected):
+    if (isinstance(value, bool) != (expected is bool)) or not isinstance(value, expected):
         names = expected.__name__ if isinstance(expected, type) else " or ".join(
             t.__name__ for t in expected)
         raise ConfigError(f"{where}: expected {names}, got {value!r}")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mutgate import coverage_map
+from mutgate import coverage_map, exclusions
 from mutgate.config import Config, config_words, names_a_path, pytest_config
 from mutgate.confirm import as_confirmation, survivors_to_confirm
 from mutgate.coverage_map import CoverageMap
@@ -32,10 +32,10 @@ from mutgate.in_diff import on_changed_lines
 from mutgate.lock import run_lock
 from mutgate.module_names import foreign_copies
 from mutgate.mutant import Mutant
-from mutgate.outcome import DETECTED, KILLED, SURVIVED
+from mutgate.outcome import DETECTED, KILLED, SKIPPED, SURVIVED
 from mutgate.reuse import fingerprint, suite_hash
 from mutgate.stats import wilson_interval
-from mutgate.store import Store
+from mutgate.store import Result, Store
 
 
 @dataclass
@@ -61,7 +61,8 @@ class RunOutcome:
 
 
 def run(config: Config, selection: Selection, echo: Callable[[str], None] = print,
-        progress: Callable[[int, int], None] | None = None) -> RunOutcome:
+        progress: Callable[..., None] | None = None) -> RunOutcome:
+    """``progress(phase, done, total, counts)`` is called as work advances."""
     """One run under the project's lock; results are committed as they arrive."""
     started = time.perf_counter()
     # Test ids can depend on hash order (parametrize over a set): every process mutgate starts
@@ -93,6 +94,7 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
     mutants = generate(config, cov, files)
     generated = len(mutants)
     mutants, changed = _select(config, mutants, selection)
+    mutants, excluded = _without_excluded(config, mutants)
     suite = suite_hash(config)
     sources = {file: read_source(config.root, file) for file in {m.file for m in mutants}}
     fingerprints = {m.id: fingerprint(config, cov, m, suite, sources[m.file]) for m in mutants}
@@ -111,6 +113,9 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
     }
     run_id = store.begin_run(options, jobs_count)
     store.add_mutants(run_id, [(m, fingerprints[m.id]) for m in mutants])
+    if excluded:
+        store.add_mutants(run_id, [(m, "") for m in excluded])
+        store.record(run_id, [Result(m.id, SKIPPED, detail=exclusions.REASON) for m in excluded])
     reused = store.reusable(fingerprints) if selection.reuse else {}
     reused = {k: r for k, r in reused.items() if k not in full or r.killers is not None}
     if reused:
@@ -126,7 +131,7 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
         executed = _execute(config, cov, todo, store, run_id, jobs_count, progress, flaky,
                             full)
         if config.confirm != "off":
-            _confirm(config, cov, mutants, store, run_id, jobs_count, flaky, echo)
+            _confirm(config, cov, mutants, store, run_id, jobs_count, flaky, echo, progress)
     except BaseException:
         store.finish_run(run_id, time.perf_counter() - started, state="interrupted")
         raise
@@ -206,6 +211,18 @@ def _select(config: Config, mutants: list[Mutant], selection: Selection):
     return mutants, changed
 
 
+def _without_excluded(config: Config, mutants: list[Mutant]
+                      ) -> tuple[list[Mutant], list[Mutant]]:
+    """(mutants to run, mutants on lines the project's coverage configuration excludes)."""
+    if config.mutate_excluded or not mutants:
+        return mutants, []
+    regex = exclusions.exclusion_regex(config.root)
+    lines = {file: exclusions.excluded_lines(read_source(config.root, file), regex)
+             for file in {m.file for m in mutants}}
+    kept = [m for m in mutants if m.line not in lines[m.file]]
+    return kept, [m for m in mutants if m.line in lines[m.file]]
+
+
 def _selected_by(selection: Selection, on_changed: int) -> str:
     reasons = []
     if selection.diff_ref:
@@ -235,7 +252,7 @@ def _execute(config: Config, cov: CoverageMap, todo: list[Mutant], store: Store,
 
 
 def _confirm(config: Config, cov: CoverageMap, mutants: list[Mutant], store: Store,
-             run_id: int, jobs_count: int, flaky: set[str], echo) -> None:
+             run_id: int, jobs_count: int, flaky: set[str], echo, progress=None) -> None:
     by_id = {m.id: m for m in mutants}
     pending = [by_id[row["id"]] for row in store.mutants(run_id, SURVIVED)
                if row["confirmed"] is None and row["id"] in by_id]
@@ -246,7 +263,7 @@ def _confirm(config: Config, cov: CoverageMap, mutants: list[Mutant], store: Sto
     echo(f"confirming {len(wider)} survivor(s) against the other tests of their "
          + ("suite" if config.confirm == "suite" else "module"))
     jobs = make_jobs(wider, cov, config.timeout_factor, config.timeout_constant)
-    _dispatch(config, cov, jobs, store, run_id, jobs_count, None, flaky, len(jobs),
+    _dispatch(config, cov, jobs, store, run_id, jobs_count, progress, flaky, len(jobs),
               transform=as_confirmation)
 
 
@@ -269,8 +286,10 @@ def _dispatch(config: Config, cov: CoverageMap, jobs: list[Job], store: Store, r
         memory_limit_mb=config.memory_limit_mb, startup_s=cov.startup_s,
         preload=tuple(cov.modules))
     done = 0
+    counts = {"killed": 0, "survived": 0}
+    phase = "confirming survivors" if transform is not None else "mutants"
     if progress:
-        progress(0, total)
+        progress(phase, 0, total, counts)
     for outcome in execute(ctx, batches, jobs_count, config.backend, config.scheduler):
         results = outcome.results
         if transform is not None:
@@ -278,8 +297,11 @@ def _dispatch(config: Config, cov: CoverageMap, jobs: list[Job], store: Store, r
         store.record(run_id, results)
         flaky.update(outcome.flaky_tests)
         done += len(outcome.results)
+        for result in results:
+            key = "killed" if result.status in DETECTED else result.status
+            counts[key] = counts.get(key, 0) + 1
         if progress:
-            progress(done, total)
+            progress(phase, done, total, counts)
     return done
 
 

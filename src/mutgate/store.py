@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS mutants (
     path TEXT,                       -- fork, fresh or subprocess: how the verdict was reached
     killers TEXT,                    -- JSON list of every covering test that kills it, when
                                      -- all of them ran (a PR check's changed lines)
+    tests_ms REAL,                   -- of duration_ms, the time inside the tests themselves
     PRIMARY KEY (run_id, id)
 );
 CREATE INDEX IF NOT EXISTS mutants_fingerprint ON mutants (id, fingerprint);
@@ -70,6 +71,7 @@ class Result:
     confirmed: bool | None = None
     path: str | None = None
     killers: list[str] | None = None
+    tests_ms: float | None = None
 
 
 def _now() -> str:
@@ -120,11 +122,11 @@ class Store:
             raise
 
     def _migrate(self) -> None:
-        """Schema 1 had no detail, confirmed, path and killers columns: add them, keep every
-        row."""
+        """Schema 1 had no detail, confirmed, path, killers and tests_ms columns: add them,
+        keep every row."""
         have = {row[1] for row in self.db.execute("PRAGMA table_info(mutants)")}
         for column, kind in (("detail", "TEXT"), ("confirmed", "INTEGER"), ("path", "TEXT"),
-                             ("killers", "TEXT")):
+                             ("killers", "TEXT"), ("tests_ms", "REAL")):
             if column not in have:
                 self.db.execute(f"ALTER TABLE mutants ADD COLUMN {column} {kind}")
         self.db.execute("UPDATE meta SET value=? WHERE key='schema'", (str(SCHEMA_VERSION),))
@@ -166,13 +168,13 @@ class Store:
     def record(self, run_id: int, results: Iterable[Result], reused: bool = False) -> None:
         rows = [(r.status, r.killed_by, r.tests_run, r.duration_ms, int(reused), r.detail,
                  None if r.confirmed is None else int(r.confirmed), r.path,
-                 None if r.killers is None else json.dumps(r.killers), run_id,
+                 None if r.killers is None else json.dumps(r.killers), r.tests_ms, run_id,
                  r.mutant_id) for r in results]
         with self._transaction():
             # A result without a kill list (a survivor's confirmation) keeps the one recorded.
             self.db.executemany(
                 "UPDATE mutants SET status=?, killed_by=?, tests_run=?, duration_ms=?, reused=?,"
-                " detail=?, confirmed=?, path=?, killers=coalesce(?, killers)"
+                " detail=?, confirmed=?, path=?, killers=coalesce(?, killers), tests_ms=?"
                 " WHERE run_id=? AND id=?", rows)
 
     def confirm(self, run_id: int, mutant_ids: Iterable[str]) -> None:
@@ -225,18 +227,20 @@ class Store:
 
     def mutants(self, run_id: int, status: str | None = None) -> Iterator[dict[str, Any]]:
         query = ("SELECT spec, status, killed_by, tests_run, duration_ms, reused, fingerprint,"
-                 " detail, confirmed, path, killers FROM mutants WHERE run_id=?")
+                 " detail, confirmed, path, killers, tests_ms FROM mutants WHERE run_id=?")
         params: tuple = (run_id,)
         if status:
             query += " AND status=?"
             params += (status,)
         for (spec, st, killed_by, tests_run, duration_ms, reused, fp, detail, confirmed,
-             path, killers) in self.db.execute(query + " ORDER BY file, line, id", params):
+             path, killers, tests_ms) in self.db.execute(query + " ORDER BY file, line, id",
+                                                         params):
             data = json.loads(spec)
             data.update(status=st, killed_by=killed_by, tests_run=tests_run,
                         duration_ms=duration_ms, reused=bool(reused), fingerprint=fp,
                         detail=detail, path=path,
                         killers=None if killers is None else json.loads(killers),
+                        tests_ms=tests_ms,
                         confirmed=None if confirmed is None else bool(confirmed))
             yield data
 
@@ -289,7 +293,7 @@ class Store:
         ran = info.get("executed", total)
         keys = ("id", "file", "line", "col", "end_line", "end_col", "operator", "original",
                 "replacement", "qualname", "status", "killed_by", "covered_by", "tests_run",
-                "duration_ms", "reused", "detail", "confirmed", "path", "killers")
+                "duration_ms", "reused", "detail", "confirmed", "path", "killers", "tests_ms")
         mutants = [{k: m.get(k) for k in keys} for m in self.mutants(run_id, status)]
         run = {
             "id": info["id"], "started_at": info["started_at"], "state": info["state"],

@@ -195,7 +195,7 @@ def worker_problem(address: str, report: dict[str, Any], root: str) -> str | Non
     where = f"dask worker {address}"
     if report["error"]:
         return (f"{where} cannot import mutgate ({report['error']}); install the same mutgate "
-                "in the workers' environment: pip install 'mutgate[dask]'")
+                "in the workers' environment: pip install 'pymutgate[dask]'")
     if report["python"] != here or report["mutgate"] != __version__:
         return (f"{where} runs Python {report['python']} with mutgate {report['mutgate']}; "
                 f"this machine runs Python {here} with mutgate {__version__}")
@@ -228,7 +228,7 @@ def execute_on_dask(ctx: RunContext, batches: list[list[Job]], jobs: int,
         from joblib import Parallel, delayed, parallel_config
     except ImportError:
         raise ConfigError("--backend dask needs dask.distributed: "
-                          "pip install 'mutgate[dask]'") from None
+                          "pip install 'pymutgate[dask]'") from None
     client, cluster = _connect(distributed, scheduler, jobs)
     lock = None
     try:

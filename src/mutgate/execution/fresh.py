@@ -16,7 +16,9 @@ import sys
 import tempfile
 import time
 import warnings
+from typing import Any
 
+from mutgate.execution import reimport
 from mutgate.execution.isolated import (
     PLUGIN_ARGS,
     covering_test_files,
@@ -30,18 +32,37 @@ from mutgate.execution.warm import (
     NO_USABLE_TESTS,
     PRISTINE_WARNING_FILTERS,
     Job,
+    failed,
     wait_for_child,
 )
+from mutgate.module_names import module_name
 from mutgate.outcome import NO_TESTS
 from mutgate.store import Result
 
 
 def run_fresh(root: str, args: list[str], job: Job, source: str, startup_s: float,
-              memory_limit_mb: int) -> Result:
+              memory_limit_mb: int, warm: Any = None) -> Result:
+    """Run a mutant that needs a fresh import in a fork of this worker. With ``warm`` (the
+    worker's `WarmSession`), the child keeps its configured pytest and only collects anew
+    (`reimport.py`); where that cannot work with this pytest, a whole new session runs."""
     if not job.tests:
         return Result(job.mutant.id, NO_TESTS, detail=NO_USABLE_TESTS)
     started = time.perf_counter()
     timeout = job.timeout_s + startup_s + 2.0
+    if warm is not None and _WARM_PATH["usable"]:
+        project = project_modules(root)  # here: the worker resolves module paths once
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child: never returns
+            os.close(read_fd)
+            _reimport_child(warm.session.config, root, project, job,
+                            job.mutant.apply_to(source), write_fd, memory_limit(memory_limit_mb))
+        os.close(write_fd)
+        state = wait_for_child(read_fd, pid, timeout)
+        if not (state and state.get("unsupported")):
+            _import_new_modules(state, root)
+            return verdict(job.mutant.id, state, started, "fresh", job.mutant.file)
+        _WARM_PATH["usable"] = False
     with tempfile.TemporaryDirectory(prefix="mutgate-") as tmp:
         spec_path, result_path = write_spec(tmp, root, job, source)
         read_fd, write_fd = os.pipe()
@@ -52,9 +73,50 @@ def run_fresh(root: str, args: list[str], job: Job, source: str, startup_s: floa
                          memory_limit(memory_limit_mb))
         os.close(write_fd)
         state = wait_for_child(read_fd, pid, timeout)
+    _import_new_modules(state, root)
+    return verdict(job.mutant.id, state, started, "fresh", job.mutant.file)
+
+
+#: Whether this worker's pytest lets a child collect anew in the configured session.
+_WARM_PATH = {"usable": True}
+
+
+def _import_new_modules(state: dict | None, root: str) -> None:
+    """What the child imported that is not the project's is imported here, once, so later
+    children find it loaded."""
     if state and state.get("modules"):
         import_ahead(state["modules"], root)
-    return verdict(job.mutant.id, state, started, "fresh", job.mutant.file)
+
+
+def _reimport_child(config: Any, root: str, project: list[str], job: Job, mutated: str,
+                    write_fd: int, memory_limit_bytes: int) -> None:
+    status = 0
+    try:
+        enter_test_child(memory_limit_bytes)
+        try:
+            for name in project:
+                sys.modules.pop(name, None)
+            reimport.prepare(config)
+        except Exception as exc:  # this pytest keeps its plugins elsewhere
+            os.write(write_fd, json.dumps({"unsupported": repr(exc)}).encode() + b"\n")
+            return
+        known = set(sys.modules)
+        finder = reimport.MutantFinder(os.path.join(root, job.mutant.file), mutated)
+        state = reimport.collect_and_run(config, covering_test_files(job), job.tests,
+                                         job.digests, finder, job.full, failed)
+        if not state["loaded"]:
+            module = sys.modules.get(module_name(root, job.mutant.file))
+            state["elsewhere"] = getattr(module, "__file__", None)
+        state["modules"] = sorted(name for name in sys.modules if name not in known)
+        os.write(write_fd, json.dumps(state).encode() + b"\n")
+    except BaseException as exc:
+        try:
+            message = {"crash": f"{type(exc).__name__} in test process"}
+            os.write(write_fd, json.dumps(message).encode() + b"\n")
+        except BaseException:
+            status = 1
+    finally:
+        os._exit(status)
 
 
 def _fresh_child(args: list[str], files: list[str], root: str, spec_path: str,
@@ -81,16 +143,21 @@ def _fresh_child(args: list[str], files: list[str], root: str, spec_path: str,
         os._exit(status)
 
 
+def project_modules(root: str) -> list[str]:
+    """The names of the loaded modules that are the project's (code, tests, conftest)."""
+    packages = project_packages(os.path.realpath(root) + os.sep)
+    return [name for name in list(sys.modules) if name.split(".", 1)[0] in packages]
+
+
 def _forget_project(root: str) -> None:
-    """Drop the project's modules (code, tests, conftest), and the old session's import hooks
-    and warning filters (a project's `filterwarnings = error` applied by the warm session would
-    turn any plugin's warning in the new session into an error)."""
+    """Drop the project's modules, and the old session's import hooks and warning filters (a
+    project's `filterwarnings = error` applied by the warm session would turn any plugin's
+    warning in the new session into an error). A collection in the configured session
+    (`reimport.py`) keeps both, as the fork path does."""
+    for name in project_modules(root):
+        del sys.modules[name]
     warnings.filters[:] = PRISTINE_WARNING_FILTERS
     warnings._filters_mutated()  # type: ignore[attr-defined]  (as catch_warnings does)
-    packages = project_packages(os.path.realpath(root) + os.sep)
-    for name in list(sys.modules):
-        if name.split(".", 1)[0] in packages:
-            del sys.modules[name]
     from _pytest.assertion.rewrite import AssertionRewritingHook
 
     sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, AssertionRewritingHook)]

@@ -72,7 +72,7 @@ def verdict(mutant_id: str, state: dict | None, started: float, path: str = "sub
         return Result(mutant_id, ERROR, None, state["ran"], duration, detail=detail, path=path)
     if state["killed_by"]:
         return Result(mutant_id, KILLED, state["killed_by"], state["ran"], duration, path=path,
-                      killers=state.get("killers"))
+                      killers=state.get("killers"), tests_ms=state.get("tests_ms"))
     if state["collect_error"]:
         reason = f"collection error in {state['collect_error']}"
         return Result(mutant_id, KILLED, reason, 0, duration, detail=reason, path=path)
@@ -86,7 +86,7 @@ def verdict(mutant_id: str, state: dict | None, started: float, path: str = "sub
         return Result(mutant_id, NO_TESTS, None, 0, duration, path=path,
                       detail="none of its covering tests was collected with the mutant in place")
     return Result(mutant_id, SURVIVED, None, state["ran"], duration, path=path,
-                  killers=state.get("killers"))
+                  killers=state.get("killers"), tests_ms=state.get("tests_ms"))
 
 
 def run_isolated(root: str, args: list[str], job: Job, source: str, startup_s: float,

@@ -105,7 +105,7 @@ def _fresh_works(ctx: RunContext, job: Job, source: str) -> bool:
     if "fresh_ok" not in _WORKER:
         unchanged = replace(job.mutant, replacement=job.mutant.original)
         check = run_fresh(ctx.root, list(ctx.isolated_args), replace(job, mutant=unchanged),
-                          source, ctx.startup_s, ctx.memory_limit_mb)
+                          source, ctx.startup_s, ctx.memory_limit_mb, _session(ctx))
         _WORKER["fresh_ok"] = check.status == SURVIVED
     return bool(_WORKER["fresh_ok"])
 
@@ -145,7 +145,7 @@ def run_one(ctx: RunContext, job: Job) -> Result:
                     pass
             if _fresh_works(ctx, job, source):
                 return run_fresh(ctx.root, list(ctx.isolated_args), job, source, ctx.startup_s,
-                                 ctx.memory_limit_mb)
+                                 ctx.memory_limit_mb, warm)
         return run_isolated(ctx.root, list(ctx.isolated_args), job, source, ctx.startup_s,
                             ctx.memory_limit_mb)
     except ConfigError:  # the run cannot be trusted at all: stop it

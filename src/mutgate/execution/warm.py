@@ -180,7 +180,8 @@ class WarmSession:
                           detail=payload["crash"], path="fork")
         status = KILLED if payload["killed_by"] else SURVIVED
         return Result(mutant.id, status, payload["killed_by"], payload["ran"], duration_ms,
-                      path="fork", killers=payload.get("killers"))
+                      path="fork", killers=payload.get("killers"),
+                      tests_ms=payload.get("tests_ms"))
 
 
 def resolve_tests(items: dict[str, Any], nodeids: list[str],
@@ -212,7 +213,7 @@ class _LoggedFailures:
 LOGGED = _LoggedFailures()
 
 
-def _failed(item: Any, nextitem: Any, runtestprotocol: Any) -> bool:
+def failed(item: Any, nextitem: Any, runtestprotocol: Any) -> bool:
     """Run one test through pytest's protocol; whether any part of it failed."""
     before = LOGGED.count
     reports = runtestprotocol(item, log=False, nextitem=nextitem)
@@ -228,7 +229,7 @@ def _check_child(items: list, write_fd: int) -> None:
         failed = []
         for position, item in enumerate(items):
             nextitem = items[position + 1] if position + 1 < len(items) else item
-            if _failed(item, nextitem, runtestprotocol):
+            if failed(item, nextitem, runtestprotocol):
                 failed.append(item.nodeid)
         os.write(write_fd, json.dumps({"failed": failed}).encode() + b"\n")
     except BaseException:
@@ -248,17 +249,19 @@ def _child(index: FunctionIndex, targets: list, tests: list, write_fd: int, limi
         ran = 0
         from _pytest.runner import runtestprotocol
 
+        started = time.perf_counter()
         for position, item in enumerate(tests):
             nextitem = tests[position + 1] if position + 1 < len(tests) else item
             if position == 0:
                 item.session._setupstate.teardown_exact(item)
             ran += 1
-            if _failed(item, nextitem, runtestprotocol):
+            if failed(item, nextitem, runtestprotocol):
                 killers.append(item.nodeid)
                 if not full:
                     break
         report = {"killed_by": killers[0] if killers else None, "ran": ran,
-                  "killers": killers if full else None}
+                  "killers": killers if full else None,
+                  "tests_ms": (time.perf_counter() - started) * 1000}
         os.write(write_fd, json.dumps(report).encode() + b"\n")
     except BaseException as exc:  # the mutant broke the test process itself
         try:

@@ -13,6 +13,7 @@ import importlib.machinery
 import json
 import os
 import sys
+import time
 
 import pytest
 
@@ -43,7 +44,7 @@ class _MutantFinder(importlib.abc.MetaPathFinder):
 
 _state = {"killed_by": None, "ran": 0, "collect_error": None, "loaded": False,
           "internal_error": None, "exitstatus": None, "elsewhere": None,
-          "killers": [] if _SPEC.get("full") else None}
+          "killers": [] if _SPEC.get("full") else None, "tests_ms": 0.0}
 sys.meta_path.insert(0, _MutantFinder())
 
 
@@ -72,6 +73,13 @@ def pytest_collection_modifyitems(session, config, items):
     kept = {id(item) for item in chosen}
     config.hook.pytest_deselected(items=[i for i in items if id(i) not in kept])
     items[:] = chosen
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    started = time.perf_counter()
+    yield
+    _state["tests_ms"] += (time.perf_counter() - started) * 1000
 
 
 def pytest_runtest_logreport(report):
