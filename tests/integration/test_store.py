@@ -286,3 +286,16 @@ def test_a_schema_1_database_gains_the_new_columns_and_keeps_its_rows(tmp_path: 
             "killed", None, None, None)
     finally:
         opened.close()
+
+
+def test_contract_md_shows_every_key_the_results_dict_has(store: Store) -> None:
+    contract = (Path(__file__).resolve().parents[2] / "docs" / "CONTRACT.md").read_text(
+        encoding="utf-8")
+    block = contract.split("```json", 1)[1].split("```", 1)[0]
+    example = json.loads(re.sub(r"//[^\n]*", "", block))
+    run_id, _ = new_run(store, {"return.none": "killed", "operator.arith": "survived"})
+    data = store.results_dict(run_id)
+    assert set(example) == set(data)
+    assert set(example["run"]) == set(data["run"])
+    assert set(example["mutants"][0]) == set(data["mutants"][0])
+    assert set(example["counts"]) == set(data["counts"])
