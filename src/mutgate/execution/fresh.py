@@ -96,7 +96,7 @@ def _reimport_child(config: Any, root: str, project: list[str], job: Job, mutate
         try:
             for name in project:
                 sys.modules.pop(name, None)
-            reimport.prepare(config)
+            reimport.prepare(config, set(project))
         except Exception as exc:  # this pytest keeps its plugins elsewhere
             os.write(write_fd, json.dumps({"unsupported": repr(exc)}).encode() + b"\n")
             return

@@ -64,13 +64,25 @@ class _Collected:
             self.error = report.nodeid or "<collection>"
 
 
-def prepare(config: Any) -> None:
+class Unsuitable(Exception):
+    """This project's pytest set-up needs a whole new session per mutant."""
+
+
+def prepare(config: Any, project: set[str]) -> None:
     """Make the worker's configured pytest ready for a new session in this child: unregister
     the conftest plugins and pytest's cache of them, so that collecting imports them again
     with the mutant in place (their historic hooks, ``pytest_configure``, replay when they
     register anew), and the old session and fixture manager. Raises when this pytest keeps
-    these elsewhere: the caller then starts a whole new session instead."""
+    these elsewhere, or when a plugin that is one of the ``project`` modules is registered by
+    name: the caller then starts a whole new session instead."""
     manager = config.pluginmanager
+    for name, plugin in manager.list_name_plugin():
+        # A plugin module of the project's own, loaded by name (`-p pkg.plugin`,
+        # `pytest_plugins = [...]`, an entry point), stays registered with the old code.
+        module = getattr(plugin, "__name__", None)
+        if (plugin not in manager._conftest_plugins and isinstance(module, str)
+                and module in project):
+            raise Unsuitable(f"plugin {name} is the project's own module {module}")
     for module in list(manager._conftest_plugins):
         manager.unregister(module)
     manager._conftest_plugins.clear()
