@@ -158,10 +158,10 @@ def test_survivor_on_a_changed_line_fails_with_annotations_and_summary(base):
     markdown, verdict_md = rest.split("\n\n**gate: ", 1)
     assert markdown.startswith("### mutgate: mutation score **25.0%**\n")  # no partial-vs-whole
     assert "#### Surviving mutants (3)" in markdown
-    tax_test = "<code>tests/test&#95;pricing.py::test&#95;with&#95;tax</code>"
-    assert (f"| <code>{PRICING}:18</code> | <code>boundary.constant</code> | "
-            f"<code>50</code> → <code>49</code> | {tax_test} |") in markdown.splitlines()
-    assert markdown.count(f"| <code>{PRICING}:18</code> |") == 3
+    tax_test = "`tests/test_pricing.py::test_with_tax`"
+    assert (f"| `{PRICING}:18` | `boundary.constant` | "
+            f"`50` → `49` | {tax_test} |") in markdown.splitlines()
+    assert markdown.count(f"| `{PRICING}:18` |") == 3
     assert verdict_md == (f"{verdict[len('gate: '):]}**\n\n- 3 new surviving mutant(s) on "
                           "changed lines that the baseline does not know\n\n")
 

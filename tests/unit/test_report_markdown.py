@@ -41,6 +41,34 @@ def cells(row: str) -> list[str]:
     return [c.strip() for c in re.split(r"(?<!\\)\|", row.strip())[1:-1]]
 
 
+def shown(cell: str) -> tuple[list[str], str]:
+    """What GitHub shows of a table cell: the text of its code spans and ``<code>`` elements
+    (CommonMark's rules: a backtick run closes at the next run of the same length, one space
+    is stripped from each end when both ends have one; GFM unescapes ``\\|`` in a cell
+    first), and the text outside them."""
+    cell = cell.replace("\\|", "|")
+    codes, outside, at = [], [], 0
+    while at < len(cell):
+        if cell.startswith("<code>", at):
+            end = cell.index("</code>", at)
+            codes.append(html.unescape(cell[at + 6 : end]))
+            at = end + 7
+        elif cell[at] == "`":
+            fence = re.match(r"`+", cell[at:]).group()
+            close = re.compile(rf"(?<!`){fence}(?!`)")
+            found = close.search(cell, at + len(fence))
+            assert found, f"unclosed code span in {cell!r}"
+            text = cell[at + len(fence) : found.start()]
+            if text.startswith(" ") and text.endswith(" ") and text.strip():
+                text = text[1:-1]
+            codes.append(text)
+            at = found.end()
+        else:
+            outside.append(cell[at])
+            at += 1
+    return codes, "".join(outside)
+
+
 def test_headline_counts_and_survivors_table() -> None:
     data = results(
         [mutant(3, "killed"), mutant(9, "survived"), mutant(4, "survived"), mutant(5, "timeout")],
@@ -54,11 +82,23 @@ def test_headline_counts_and_survivors_table() -> None:
     ]
     assert cells(counts) == ["1", "2", "1", "0", "0", "0", "4"]
     assert "#### Surviving mutants (2)" in text
-    rows = [line for line in text.splitlines() if "mod.py" in html.unescape(line)]
-    assert [html.unescape(r).split("</code>")[0] for r in rows] == [
-        "| <code>src/pkg/mod.py:4",
-        "| <code>src/pkg/mod.py:9",
+    rows = [line for line in text.splitlines() if "mod.py" in line]
+    assert [cells(r) for r in rows] == [
+        ["`src/pkg/mod.py:4`", "`operator.arith`", "`a + b` → `a - b`",
+         "`tests/test_mod.py::test_add`"],
+        ["`src/pkg/mod.py:9`", "`operator.arith`", "`a + b` → `a - b`",
+         "`tests/test_mod.py::test_add`"],
     ]
+
+
+def test_the_summary_reads_well_raw() -> None:
+    data = results([mutant(3, "survived", file="src/pkg/__init__.py", original="10_000",
+                           replacement="9_999", covered_by=["tests/test_mod.py::test_a_b[x-1]"],
+                           operator="boundary.constant")], 0.0)
+    text = to_markdown(data)
+    assert "&#" not in text and "<code>" not in text
+    assert ("| `src/pkg/__init__.py:3` | `boundary.constant` | `10_000` → `9_999` | "
+            "`tests/test_mod.py::test_a_b[x-1]` |") in text.splitlines()
 
 
 def test_change_against_the_baseline_is_signed() -> None:
@@ -90,32 +130,39 @@ def test_sampled_runs_show_their_interval() -> None:
 
 
 def test_untrusted_text_cannot_break_the_table_or_inject_markup() -> None:
-    nasty = mutant(
-        7,
-        "survived",
-        file="src/a|b.py",
-        original="x | y `z` & <b> __init__",
-        replacement="@admin $x$ *bold* [link](http://e.example)\nsecond line",
-        covered_by=[f"tests/test_x.py::test[{EVIL}]", "tests/t.py::test_`tick`|pipe"],
-    )
+    original = "x | y `z` & <b> __init__"
+    replacement = "@admin $x$ *bold* [link](http://e.example)\nsecond line"
+    tests = [f"tests/test_x.py::test[{EVIL}]", "tests/t.py::test_`tick`|pipe", "t::a\\|b"]
+    nasty = mutant(7, "survived", file="src/a|b.py", original=original,
+                   replacement=replacement, covered_by=tests)
     text = to_markdown(results([nasty], 0.0))
-    row = next(line for line in text.splitlines() if "a&#124;b.py" in line)
-    assert len(cells(row)) == 4
-    for raw in ("<script", "<b>", "`", "$x$", "*bold*", "[link]", "|pipe", "& ", "__init__"):
-        assert raw not in row
+    row = next(line for line in text.splitlines() if "a\\|b.py" in line)
     assert "\n" not in row
-    outside_code = re.sub(r"<code>.*?</code>", "", row)
-    assert set(outside_code) <= set("| →,+0123456789more–")
-    shown = html.unescape(re.sub(r"</?code>", "", row))
-    assert "x | y `z` & <b> __init__" in shown
-    assert "@admin $x$ *bold* [link](http://e.example) second line" in shown
-    assert f"tests/test_x.py::test[{EVIL}]" in shown
+    where, operator, change, covered = cells(row)
+    assert shown(where) == (["src/a|b.py:7"], "")
+    assert shown(operator) == (["operator.arith"], "")
+    flat = "@admin $x$ *bold* [link](http://e.example) second line"
+    assert shown(change) == ([original, flat], " → ")
+    codes, outside = shown(covered)
+    assert codes == tests
+    assert set(outside) <= set(", ")
+    for raw in ("<script", "<b>", "</script"):  # the project's markup is never raw in the file
+        assert raw not in row
 
 
 def test_escape_and_code_helpers() -> None:
-    assert escape_markdown("a<b>&c") == "a&lt;b&gt;&amp;c"
     assert escape_markdown("a\n\n b") == "a b"
-    assert code("x" * 100, limit=10) == "<code>xxxxxxxxx…</code>"
+    assert escape_markdown("src/pkg/__init__.py: score 40.0% (tolerance 1.0)") == (
+        "`src/pkg/__init__.py`: score 40.0% (tolerance 1.0)")
+    assert escape_markdown("# not a heading") == "`#` not a heading"
+    assert escape_markdown("a<b>&c") == "<code>a&lt;b&gt;&amp;c</code>"
+    assert escape_markdown("plain words, 3 points") == "plain words, 3 points"
+    assert code("x" * 100, limit=10) == "`xxxxxxxxx…`"
+    assert code("tests/test_mod.py::test_add") == "`tests/test_mod.py::test_add`"
+    assert code("`tick`") == "`` `tick` ``"
+    assert code("a|b") == "`a\\|b`"
+    assert code("a <= b") == "`a <= b`"  # a comparison is no tag
+    assert code("") == "` `"
 
 
 def test_write_markdown_replaces_the_file_with_the_summary(tmp_path: Path) -> None:

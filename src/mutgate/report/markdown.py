@@ -1,13 +1,21 @@
-"""A short Markdown summary of a run, for a PR comment or a GitHub step summary.
+r"""A short Markdown summary of a run, for a PR comment or a GitHub step summary.
 
-It is read by reviewers where untrusted text is rendered: source snippets and test names may
-hold ``|``, backticks, HTML, ``__dunder__`` or ``$math$``. Every such value is put in an HTML
-``<code>`` element (where GitHub makes no mentions, links or emoji) with its special characters
-written as character references, so it shows literally: no table is broken, no tag rendered.
+It is read twice: raw (in a terminal, a CI log, the file itself) and rendered, where untrusted
+text meets a renderer: source snippets and test names may hold ``|``, backticks, HTML,
+``__dunder__`` or ``$math$``. Every such value (ids, paths, test names, code) is written as a
+Markdown code span, whose content every renderer shows as typed: no emphasis, link, tag, math,
+mention or emoji is made inside one. The span's fence is a run of backticks longer than any in
+the value, and in a table cell a ``|`` is written ``\|`` (GFM takes the backslash out again,
+even in a code span), so no table is broken and the raw text still reads as the value.
+
+A value that holds markup itself (``<script>``, ``&amp;``) goes into an HTML ``<code>`` element
+instead, its special characters written as character references: the file never holds a tag
+or an entity of the project's, raw or rendered, and only such rare values read less well raw.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,26 +39,68 @@ _COLUMNS = (
     (NO_TESTS, "no tests"),
 )
 
+# Inside a word, characters Markdown, GitHub's extensions (tables, strikethrough, math) or
+# HTML give a meaning to; at the start of a line, those that open a block.
+_INLINE = frozenset("\\`*_[]<>|~$&")
+_BLOCK = re.compile(r"[#>+=-]|\d+[.)]")
+_BACKTICKS = re.compile(r"`+")
+#: What a renderer could take for HTML: a tag (``<b``, ``</x``, ``<!--``, ``<?``) or an entity.
+_MARKUP = re.compile(r"<[A-Za-z/!?]|&(#\d+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
 # Characters that Markdown, GitHub's extensions (tables, math) or HTML give a meaning to even
 # inside an HTML ``<code>`` element. Mentions, issue links and emoji are not made in code.
 _REFERENCES = {ord(c): f"&#{ord(c)};" for c in "|`*_[]~\\$"}
 _REFERENCES.update({ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"})
+_OPEN, _CLOSE = "([{\"'", ".,:;!?)]}\"'"
 
 _MAX_CELL = 80
 _MAX_TESTS = 3
 
 
-def escape_markdown(text: str) -> str:
-    """``text`` as inert inline text: special characters become character references.
+def code_span(text: str, *, in_table: bool = False) -> str:
+    """One line of ``text`` as a Markdown code span: shown as typed by every renderer.
 
-    Line breaks and runs of whitespace become single spaces (a table cell is one line).
+    The fence is one backtick longer than the longest run of backticks in ``text``, with a
+    space inside it when ``text`` starts or ends with a backtick (CommonMark strips one such
+    space on each side); ``in_table`` writes ``|`` as ``\\|``. Text holding markup becomes an
+    HTML ``<code>`` element with character references instead (see the module's docstring).
     """
-    return one_line(text).translate(_REFERENCES)
+    text = one_line(text)
+    if _MARKUP.search(text):
+        return f"<code>{text.translate(_REFERENCES)}</code>"
+    if in_table:
+        text = text.replace("|", "\\|")
+    if not text:
+        return "` `"
+    fence = "`" * (1 + max((len(run) for run in _BACKTICKS.findall(text)), default=0))
+    pad = " " if text[0] == "`" or text[-1] == "`" else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` as Markdown prose that shows literally and still reads as itself raw.
+
+    Words without a special character stay as they are; a word with one (a path with
+    ``__init__``, ``<b>``, ``$x$``), or one that would open a block at the start of the line,
+    becomes a code span, with punctuation around it left outside. Line breaks and runs of
+    whitespace become single spaces.
+    """
+    words = one_line(text).split(" ")
+    out = []
+    for index, word in enumerate(words):
+        if not (set(word) & _INLINE or (index == 0 and _BLOCK.match(word))):
+            out.append(word)
+            continue
+        core = word.lstrip(_OPEN)
+        lead = word[: len(word) - len(core)]
+        bare = core.rstrip(_CLOSE)
+        trail = core[len(bare):]
+        out.append(lead + code_span(bare) + trail if bare else code_span(word))
+    return " ".join(out)
 
 
 def code(text: str, limit: int = _MAX_CELL) -> str:
-    """``text`` shown as code in Markdown and in a table cell, shortened to ``limit`` chars."""
-    return f"<code>{escape_markdown(one_line(text, limit))}</code>"
+    """``text`` as a code span in a table cell, shortened to ``limit`` characters."""
+    return code_span(one_line(text, limit), in_table=True)
 
 
 def to_markdown(
