@@ -15,12 +15,12 @@ from typing import Any
 
 import click
 
-from mutgate import __version__
-from mutgate.config import Config, find_root, load_config
+from mutgate import __version__, cli_gate
+from mutgate.cli_project import open_store, project_config
+from mutgate.config import Config
 from mutgate.errors import ConfigError, MutgateError
 from mutgate.outcome import ERROR, NO_TESTS, STATUSES, SURVIVED, count_statuses, score
 from mutgate.progress import Progress
-from mutgate.store import Store
 from mutgate.text import one_line_change
 
 EXIT_INTERNAL = 4
@@ -73,15 +73,6 @@ def cli(ctx: click.Context, project: str) -> None:
     ctx.obj = Path(project)
 
 
-def _config(ctx: click.Context, **overrides: Any) -> Config:
-    """The configuration of the project around ``-C DIR`` (or the working directory)."""
-    return load_config(find_root(ctx.obj), overrides)
-
-
-def _store(config: Config) -> Store:
-    return Store.open(config.state_dir, must_exist=True)
-
-
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("-j", "--jobs", type=click.IntRange(min=0), help="Worker processes (0 = CPUs).")
@@ -115,7 +106,7 @@ def run(ctx: click.Context, paths: tuple[str, ...], jobs: int | None, operators:
     from mutgate.sample import parse_sample
     from mutgate.shard import parse_shard
 
-    config = _config(
+    config = project_config(
         ctx, jobs=jobs, timeout_factor=timeout_factor, timeout_constant=timeout_constant,
         isolation=isolation, backend=backend, scheduler=scheduler, confirm=confirm,
         mutate_excluded=True if mutate_excluded else None,
@@ -132,7 +123,7 @@ def run(ctx: click.Context, paths: tuple[str, ...], jobs: int | None, operators:
     with Progress(sys.stderr, tty=sys.stderr.isatty(), heartbeat=not quiet) as shown:
         outcome = do_run(config, selection, echo=echo,
                          progress=None if quiet else shown.update)
-    store = _store(config)
+    store = open_store(config)
     results = store.results_dict(outcome.run_id)
     store.close()
     click.echo(render_summary(results))
@@ -204,7 +195,7 @@ def _diff_groups(results: dict[str, Any]) -> list[str]:
 @click.pass_context
 def results(ctx: click.Context, as_json: bool, status: str | None, run_id: int | None) -> None:
     """Show the results of the latest run."""
-    store = _store(_config(ctx))
+    store = open_store(project_config(ctx))
     data = store.results_dict(store.require_run(run_id), status)
     store.close()
     if as_json:
@@ -220,7 +211,7 @@ def results(ctx: click.Context, as_json: bool, status: str | None, run_id: int |
 
 
 def _find_mutant(config: Config, mutant_id: str, run: int | None = None) -> dict[str, Any]:
-    store = _store(config)
+    store = open_store(config)
     try:
         run_id = store.require_run(run)
         matches = [m for m in store.mutants(run_id) if m["id"].startswith(mutant_id)]
@@ -247,7 +238,7 @@ def show(ctx: click.Context, mutant_id: str, run_id: int | None, all_tests: bool
     from mutgate.generate import read_source
     from mutgate.report.diff import mutant_diff
 
-    config = _config(ctx)
+    config = project_config(ctx)
     m = _find_mutant(config, mutant_id, run_id)
     click.echo(f"mutant {m['id']}: {m['status']}  ({m['operator']} in {m['qualname']})")
     if m.get("killed_by") and m["killed_by"] != m.get("detail"):
@@ -277,7 +268,7 @@ def apply(ctx: click.Context, mutant_id: str) -> None:
     from mutgate.generate import read_source
     from mutgate.mutant import Mutant
 
-    config = _config(ctx)
+    config = project_config(ctx)
     data = _find_mutant(config, mutant_id)
     mutant = Mutant.from_dict(data)
     source = read_source(config.root, mutant.file)
@@ -293,7 +284,8 @@ def apply(ctx: click.Context, mutant_id: str) -> None:
     click.echo(f"applied {mutant.id} to {mutant.file}:{mutant.line}{undo}")
 
 
-from mutgate import cli_gate  # noqa: E402,F401  (registers baseline, gate, report, merge)
+for _command in cli_gate.COMMANDS:  # baseline, gate, report, merge
+    cli.add_command(_command)
 
 if __name__ == "__main__":
     main()

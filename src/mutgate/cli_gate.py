@@ -1,4 +1,8 @@
-"""`mutgate baseline`, `gate`, `report` and `merge`: the commands that read recorded runs."""
+"""`mutgate baseline`, `gate`, `report` and `merge`: the commands that read recorded runs.
+
+They are plain click commands (`COMMANDS`); `cli.py` adds them to the `mutgate` group. This
+module never imports `cli.py`: what both need is in `cli_project.py`.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +15,14 @@ from typing import Any
 
 import click
 
-from mutgate.cli import _config, _store, cli
+from mutgate.cli_project import open_store, project_config
 from mutgate.config import Config, project_name
 from mutgate.errors import EXIT_GATE_FAILED, ConfigError
 from mutgate.text import one_line
 
 
 def _latest_results(config: Config) -> dict[str, Any]:
-    store = _store(config)
+    store = open_store(config)
     try:
         return store.results_dict(store.require_run())
     finally:
@@ -44,7 +48,7 @@ def _writing(path: Path | str) -> Iterator[None]:
         raise ConfigError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
-@cli.command()
+@click.command()
 @click.option("--baseline", "baseline_file", metavar="FILE", help="Baseline file to write.")
 @click.option("--check", is_flag=True, help="Only say whether the baseline is stale (exit 1).")
 @click.option("--allow-decrease", is_flag=True, help="Accept a lower score than before.")
@@ -55,7 +59,7 @@ def baseline(ctx: click.Context, baseline_file: str | None, check: bool,
     from mutgate.atomic import write_text_atomic
     from mutgate.baseline import is_stale, load_baseline, render_baseline, update_baseline
 
-    config = _config(ctx)
+    config = project_config(ctx)
     path = _baseline_path(config, baseline_file)
     results = _latest_results(config)
     name = project_name(config.root)
@@ -75,7 +79,7 @@ def baseline(ctx: click.Context, baseline_file: str | None, check: bool,
     click.echo(f"{path.name}: {message}")
 
 
-@cli.command()
+@click.command()
 @click.option("--baseline", "baseline_file", metavar="FILE", help="Baseline to compare with.")
 @click.option("--tolerance", type=float, metavar="PCT", help="Allowed drop in points.")
 @click.option("--diff", "diff_ref", metavar="REF", help="Judge new survivors on lines changed "
@@ -89,7 +93,7 @@ def gate(ctx: click.Context, baseline_file: str | None, tolerance: float | None,
     from mutgate.baseline import load_baseline
     from mutgate.gate import judge, render_verdict
 
-    config = _config(ctx, tolerance=tolerance, survivor_rule=survivor_rule)
+    config = project_config(ctx, tolerance=tolerance, survivor_rule=survivor_rule)
     results = _latest_results(config)
     data = load_baseline(_baseline_path(config, baseline_file), project_name(config.root))
     ref = diff_ref or results["run"].get("diff_ref")
@@ -168,7 +172,7 @@ def _workflow_property(text: str) -> str:
     return escaped.replace(":", "%3A").replace(",", "%2C")
 
 
-@cli.command()
+@click.command()
 @click.option("--html", "html_dir", metavar="DIR", help="Write the HTML report into DIR.")
 @click.option("--json", "json_file", metavar="FILE", help="Write mutation-testing-report JSON.")
 @click.option("--junit", "junit_file", metavar="FILE", help="Write JUnit XML (survivors fail).")
@@ -183,8 +187,8 @@ def report(ctx: click.Context, html_dir: str | None, json_file: str | None,
     if not any((html_dir, json_file, junit_file, markdown_file)):
         raise click.UsageError("say what to write: --html DIR, --json FILE, --junit FILE "
                                "or --markdown FILE")
-    config = _config(ctx)
-    store = _store(config)
+    config = project_config(ctx)
+    store = open_store(config)
     try:
         results = store.results_dict(store.require_run(run_id))
         history = store.history()
@@ -222,14 +226,18 @@ def report(ctx: click.Context, html_dir: str | None, json_file: str | None,
         click.echo(f"wrote {path}")
 
 
-@cli.command()
+@click.command()
 @click.argument("databases", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.pass_context
 def merge(ctx: click.Context, databases: tuple[str, ...]) -> None:
     """Combine the latest runs of shard databases into one run of this project."""
     from mutgate.merge import merge_shards
 
-    config = _config(ctx)
+    config = project_config(ctx)
     run_id, total = merge_shards(config.state_dir, [Path(d) for d in databases])
     click.echo(f"merged {len(databases)} shard(s) into run {run_id}: {total} mutants")
     click.echo(json.dumps(_latest_results(config)["counts"]))
+
+
+#: The commands `cli.py` adds to the `mutgate` group.
+COMMANDS = (baseline, gate, report, merge)

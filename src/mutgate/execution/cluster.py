@@ -13,11 +13,12 @@ after these checks (a failed one is a one-line `ConfigError` naming the worker):
    depends on (mutated sources, test files, conftest and config files) hash the same as here.
 
 Fresh state per run, without restarting workers: a dask worker process never imports the
-project. The first batch of a run on a worker starts a session process, a fresh interpreter
-that plays a loky worker's part (`pool._init_worker` with the run's key, then `pool.run_batch`
-per batch, its warm session in its own `pool._WORKER`); the next run's first batch replaces
-it, and the end of the run stops it. It is single-threaded (safe to fork per mutant, tests run
-on the main thread) and dies with its worker.
+project. The first batch of a run on a worker starts a session process
+(`session_process.py`), a fresh interpreter that plays a loky worker's part (`pool._init_worker`
+with the run's key, then `pool.run_batch` per batch, its warm session in its own
+`pool._WORKER`); the next run's first batch replaces it, and the end of the run stops it. It is
+single-threaded (safe to fork per mutant, tests run on the main thread) and dies with its
+worker. This module never imports `pool` (which calls it): the session process does.
 
 Each batch is one dask task. A worker that dies mid-batch loses nothing: the scheduler re-runs
 the task on another worker (up to ``distributed.scheduler.allowed-failures`` times), and joblib
@@ -41,8 +42,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from mutgate.errors import ConfigError, MutgateError
-from mutgate.execution import pool
-from mutgate.execution.pool import BatchOutcome, RunContext
+from mutgate.execution.batch import BatchOutcome, RunContext
 from mutgate.execution.warm import Job
 
 LOCK_NAME = "mutgate-run"
@@ -114,28 +114,10 @@ def _start_session(ctx: RunContext) -> SessionProcess:
     ours, theirs = socket.socketpair()
     with theirs:
         process = subprocess.Popen(
-            [sys.executable, "-c", "from mutgate.execution.cluster import serve_session; "
-             "serve_session()", str(theirs.fileno()), str(os.getpid()), ctx.key],
+            [sys.executable, "-c", "from mutgate.execution.session_process import serve; "
+             "serve()", str(theirs.fileno()), str(os.getpid()), ctx.key],
             pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, cwd=ctx.root)
     return SessionProcess(ctx.key, process, Connection(ours.detach()))
-
-
-def serve_session() -> None:
-    """The session process: run the batches it is sent until the worker closes the socket."""
-    from mutgate.execution.limits import die_with_parent
-
-    fd, worker_pid, key = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    die_with_parent()
-    if os.getppid() != worker_pid:
-        return
-    conn = Connection(fd)
-    pool._init_worker(key)
-    while True:
-        try:
-            ctx, batch = conn.recv()
-        except EOFError:  # the worker stopped the session, or died
-            return
-        conn.send(pool.run_batch(ctx, batch))
 
 
 # The probe runs on workers before mutgate is known to be importable there, so it is defined
@@ -148,6 +130,7 @@ def probe(root, digests):
     try:
         import mutgate
         import mutgate.execution.cluster
+        import mutgate.execution.session_process
         report["mutgate"] = mutgate.__version__
     except Exception as exc:
         report["error"] = "%s: %s" % (type(exc).__name__, exc)

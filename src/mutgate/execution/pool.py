@@ -4,6 +4,9 @@ Locally the pool is joblib's loky executor; with ``backend="dask"`` the same tas
 joblib's dask backend to a dask.distributed cluster. Each worker process keeps one warm test
 session (`warm.py`) for the whole run; the run's key makes sure a worker never serves two
 different runs with one session. Timeouts are enforced per mutant inside the task.
+
+What goes to a worker and comes back (`RunContext`, `BatchOutcome`) is in `batch.py`, shared
+with `cluster.py`, which this module calls for the dask backend and which never imports it.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from mutgate.errors import ConfigError
+from mutgate.execution.batch import BatchOutcome, RunContext
 from mutgate.execution.fresh import run_fresh
 from mutgate.execution.isolated import run_isolated
 from mutgate.execution.project_modules import import_ahead
@@ -25,23 +29,6 @@ from mutgate.execution.warm import Job, WarmSession
 from mutgate.module_names import foreign_copies, module_files
 from mutgate.outcome import ERROR, SURVIVED
 from mutgate.store import Result
-
-
-@dataclass(frozen=True)
-class RunContext:
-    """What every worker needs to know, whichever machine it is on."""
-
-    key: str
-    root: str
-    session_args: tuple[str, ...]
-    isolated_args: tuple[str, ...]
-    warm_tests: tuple[str, ...]
-    files: tuple[str, ...]
-    isolation: str = "auto"
-    memory_limit_mb: int = 4096
-    startup_s: float = 1.0
-    preload: tuple[str, ...] = ()
-
 
 _WORKER: dict[str, object] = {}
 
@@ -90,14 +77,6 @@ def _source(ctx: RunContext, file: str) -> str:
         with open(os.path.join(ctx.root, file), encoding="utf-8", newline="") as handle:
             cache[file] = handle.read()
     return cache[file]
-
-
-@dataclass
-class BatchOutcome:
-    """A batch's results, and the tests that failed unmutated in this worker (flaky)."""
-
-    results: list[Result]
-    flaky_tests: list[str]
 
 
 def _fresh_works(ctx: RunContext, job: Job, source: str) -> bool:

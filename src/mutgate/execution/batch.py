@@ -1,0 +1,34 @@
+"""What a worker is sent with each batch of mutants (`RunContext`) and what it sends back
+(`BatchOutcome`), whichever backend carries them: `pool.py` (loky) and `cluster.py` (dask)
+both import these, neither imports the other for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mutgate.store import Result
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every worker needs to know, whichever machine it is on."""
+
+    key: str
+    root: str
+    session_args: tuple[str, ...]
+    isolated_args: tuple[str, ...]
+    warm_tests: tuple[str, ...]
+    files: tuple[str, ...]
+    isolation: str = "auto"
+    memory_limit_mb: int = 4096
+    startup_s: float = 1.0
+    preload: tuple[str, ...] = ()
+
+
+@dataclass
+class BatchOutcome:
+    """A batch's results, and the tests that failed unmutated in this worker (flaky)."""
+
+    results: list[Result]
+    flaky_tests: list[str]
