@@ -10,6 +10,7 @@ The project's root is the nearest folder, from the working directory up, that ho
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import math
 import os
@@ -98,7 +99,8 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> Config:
     values: dict[str, Any] = {}
     for key, value in table.items():
         if key not in _TYPES:
-            raise ConfigError(f"pyproject.toml: [tool.mutgate] has unknown key {key!r}")
+            raise ConfigError(f"pyproject.toml: [tool.mutgate] has unknown key {key!r}"
+                              f"{_suggestion(key)}")
         values[key] = _check_type(f"pyproject.toml: [tool.mutgate] {key}", key, value)
     for key, value in (overrides or {}).items():
         if value is not None and value != () and value != []:
@@ -139,10 +141,37 @@ def _read_table(pyproject: Path) -> dict[str, Any]:
     tool = data.get("tool", {})
     if not isinstance(tool, dict):
         raise ConfigError(f"{pyproject}: [tool] must be a table")
+    for name in tool:
+        if name != "mutgate" and (name.lower() == "mutgate" or _one_typo(name.lower(),
+                                                                           "mutgate")):
+            raise ConfigError(f"{pyproject}: [tool.{name}] is not a table mutgate reads: "
+                              f"did you mean [tool.mutgate]?")
     table = tool.get("mutgate", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{pyproject}: [tool.mutgate] must be a table")
     return table
+
+
+def _suggestion(key: str) -> str:
+    """`` (did you mean 'paths'?)`` for a key close to a known one, else the known keys."""
+    close = difflib.get_close_matches(key, list(_TYPES), n=1)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return f" (known keys: {', '.join(sorted(_TYPES))})"
+
+
+def _one_typo(text: str, word: str) -> bool:
+    """Whether ``text`` is ``word`` with one character added, dropped or replaced, or two
+    neighbours swapped (a Damerau-Levenshtein distance of 1)."""
+    if text == word or abs(len(text) - len(word)) > 1:
+        return False
+    if len(text) == len(word):
+        diff = [i for i, (a, b) in enumerate(zip(text, word, strict=True)) if a != b]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and text[diff[0]] == word[diff[1]]
+                                  and text[diff[1]] == word[diff[0]])
+    shorter, longer = sorted((text, word), key=len)
+    return any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
 
 
 def _check_type(where: str, key: str, value: Any) -> Any:

@@ -138,8 +138,62 @@ def test_mutgate_section_that_is_not_a_table(tmp_path: Path) -> None:
 def test_unknown_key_is_named(tmp_path: Path) -> None:
     with_table(tmp_path, "timeout = 3")
     with pytest.raises(ConfigError, match=r"^pyproject\.toml: \[tool\.mutgate\] has unknown key "
-                                          r"'timeout'$"):
+                                          r"'timeout' \(did you mean 'timeout_factor'\?\)$"):
         load_config(tmp_path)
+
+
+@pytest.mark.parametrize(("key", "known"), [
+    ("path", "paths"), ("test", "tests"), ("operator", "operators"), ("job", "jobs"),
+    ("survivors", "survivor_rule"), ("pytest-args", "pytest_args"),
+    ("memory_limit", "memory_limit_mb"), ("tolerence", "tolerance"),
+])
+def test_unknown_key_suggests_the_nearest_known_key(tmp_path: Path, key: str,
+                                                     known: str) -> None:
+    with_table(tmp_path, f'"{key}" = 1')
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert str(info.value) == (f"pyproject.toml: [tool.mutgate] has unknown key {key!r} "
+                               f"(did you mean {known!r}?)")
+    assert info.value.exit_code == EXIT_USAGE
+
+
+def test_unknown_key_like_no_known_one_lists_the_known_keys(tmp_path: Path) -> None:
+    with_table(tmp_path, "colour = 1")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    message = str(info.value)
+    assert "did you mean" not in message
+    assert message.startswith("pyproject.toml: [tool.mutgate] has unknown key 'colour' "
+                              "(known keys: backend, baseline, confirm, exclude, ")
+    assert message.endswith(", tolerance)")
+
+
+@pytest.mark.parametrize("name", ["mutgat", "mutagte", "mutgates", "mut-gate", "Mutgate",
+                                  "MUTGATE", "mitgate", "utgate"])
+def test_a_table_one_typo_from_mutgate_is_an_error_naming_it(tmp_path: Path,
+                                                              name: str) -> None:
+    write_project(tmp_path, {"pyproject.toml": f'[tool.{name}]\npaths = ["pkg"]\n',
+                             "pkg/__init__.py": ""})
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert str(info.value) == (f"{tmp_path.resolve() / 'pyproject.toml'}: [tool.{name}] is "
+                               "not a table mutgate reads: did you mean [tool.mutgate]?")
+    assert info.value.exit_code == EXIT_USAGE
+
+
+def test_a_typo_table_beside_the_real_one_is_still_an_error(tmp_path: Path) -> None:
+    write_project(tmp_path, {"pyproject.toml": '[tool.mutgate]\njobs = 1\n[tool.mutgat]\n'
+                                               'jobs = 2\n', "pkg/__init__.py": ""})
+    with pytest.raises(ConfigError, match=r"\[tool\.mutgat\] is not a table mutgate reads"):
+        load_config(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["mutmut", "mypy", "mgate", "gate", "mutgate2x", "pytest"])
+def test_other_tools_tables_are_left_alone(tmp_path: Path, name: str) -> None:
+    write_project(tmp_path, {"pyproject.toml": f"[tool.{name}]\nanything = 1\n"
+                                               "[tool.mutgate]\njobs = 3\n",
+                             "pkg/__init__.py": ""})
+    assert load_config(tmp_path).jobs == 3
 
 
 @pytest.mark.parametrize(("line", "message"), [
