@@ -7,8 +7,22 @@ survivor per block. It moves like a ratchet: ``update_baseline`` raises the scor
 refuses to lower it unless the user says so.
 
 A baseline is measured on the whole project (or on a random sample of it); a run restricted to a
-diff or a shard cannot make one. A sampled run updates what it measured and keeps the rest: known
-survivors and per-file scores outside the sample stay as they were.
+diff or a shard cannot make one. The overall score records how it was measured
+(``overall.measured``: ``{"run": "full" | "sampled", "mutants": N}``, and ``overall.ci95``, the
+95% interval of a sampled score). A sample's score is an estimate, so it cannot be gamed by
+chance, a sampled run moves the overall score only on what its interval shows with confidence:
+
+- it never raises a score measured on a full run (it confirms it, or lowers it);
+- it lowers a score only when the interval's upper bound is below it (and, as for any decrease,
+  only with ``allow_decrease``);
+- it raises a sampled score only when the interval's lower bound is above it;
+- otherwise the score stays, and so do the per-file scores (a file's few sampled mutants would
+  make its score as lucky as the overall one). When a sample does set the score, the files it
+  sampled take its per-file scores and the others stay.
+
+A sampled run always updates the survivor status of the mutants it ran (whether a mutant
+survives is a fact, not an estimate); the rest of the known survivors stay. A full run replaces
+everything; below a sampled baseline's score but inside that score's interval it is no drop.
 """
 
 from __future__ import annotations
@@ -21,6 +35,7 @@ from typing import Any
 
 from mutgate.errors import EXIT_GATE_FAILED, ConfigError, MutgateError
 from mutgate.outcome import DETECTED, PENDING, STATUSES, SURVIVED, count_statuses, score
+from mutgate.stats import score_interval
 from mutgate.text import shorten
 
 FORMAT_VERSION = 1
@@ -28,6 +43,8 @@ BASELINE_FILENAME = "mutgate-baseline.json"
 #: Statuses that are a verdict on a mutant; the others say nothing about the tests.
 VERDICTS = (*DETECTED, SURVIVED)
 _SURVIVOR_FIELDS = ("file", "line", "operator", "original", "replacement")
+#: How a baseline's overall score was measured (``overall.measured.run``).
+FULL, SAMPLED = "full", "sampled"
 
 
 class BaselineDecrease(MutgateError):
@@ -73,6 +90,39 @@ def measured_with(results: Mapping[str, Any]) -> dict[str, Any]:
     return {"operators": sorted(set(run["operators"])), "settings": dict(run.get("settings", {}))}
 
 
+def run_interval(run: Mapping[str, Any], counts: Mapping[str, int]) -> tuple[float, float]:
+    """A sampled run's 95% interval: as the run recorded it, else computed from its counts."""
+    ci95 = run.get("ci95")
+    if is_interval(ci95):
+        return (float(ci95[0]), float(ci95[1]))
+    return score_interval(counts)
+
+
+def measured_on(overall: Mapping[str, Any]) -> dict[str, Any]:
+    """How a baseline's overall score was measured: ``{"run": "full" | "sampled", "mutants":
+    N}``. A baseline written before mutgate recorded it tells by its interval (only a sampled
+    score has one)."""
+    recorded = overall.get("measured")
+    if isinstance(recorded, Mapping):
+        return {"run": recorded.get("run"), "mutants": recorded.get("mutants")}
+    counts = overall.get("counts")
+    total = sum(counts.values()) if isinstance(counts, Mapping) else 0
+    return {"run": SAMPLED if overall.get("ci95") is not None else FULL, "mutants": total}
+
+
+def is_sampled(baseline: Mapping[str, Any]) -> bool:
+    """Whether the baseline's overall score was measured on a sample (an estimate)."""
+    return measured_on(baseline["overall"])["run"] == SAMPLED
+
+
+def describe_measured(overall: Mapping[str, Any]) -> str:
+    """``a full run`` or ``a sample of 50 mutants``."""
+    measured = measured_on(overall)
+    if measured["run"] == FULL:
+        return "a full run"
+    return f"a sample of {_plural(int(measured['mutants']), 'mutant')}"
+
+
 def round_score(value: float | None) -> float | None:
     """A score as the baseline stores it: two decimals, so files compare equal across runs."""
     return None if value is None else round(float(value), 2)
@@ -112,14 +162,16 @@ def make_baseline(results: Mapping[str, Any], project: str) -> dict[str, Any]:
                           f"resume it before updating the baseline")
     run = run_info(results)
     counts = count_statuses(m["status"] for m in mutants)
-    ci95 = run.get("ci95") if run.get("sampled") else None
+    sampled = bool(run.get("sampled"))
+    ci95 = run_interval(run, counts) if sampled else None
     return {
         "format_version": FORMAT_VERSION,
         "project": project,
         "overall": {
             "score": round_score(score(counts)),
             "counts": counts,
-            "ci95": [round_score(v) for v in ci95] if is_interval(ci95) else None,
+            "ci95": [round_score(v) for v in ci95] if ci95 is not None else None,
+            "measured": {"run": SAMPLED if sampled else FULL, "mutants": sum(counts.values())},
         },
         "files": file_summaries(mutants),
         **measured_with(results),
@@ -243,6 +295,22 @@ def _check_summary(summary: Any, where: str, with_interval: bool = False) -> Non
         ci95 = summary.get("ci95")
         if ci95 is not None and not is_interval(ci95):
             raise _Invalid(f"{where}.ci95 must be [low, high] percent or null, not {_show(ci95)}")
+        if "measured" in summary:
+            _check_measured(summary["measured"], ci95, f"{where}.measured")
+
+
+def _check_measured(measured: Any, ci95: Any, where: str) -> None:
+    measured = _mapping(measured, where)
+    run = _field(measured, "run", where)
+    if run not in (FULL, SAMPLED):
+        raise _Invalid(f"{where}.run must be {FULL!r} or {SAMPLED!r}, not {_show(run)}")
+    mutants = _field(measured, "mutants", where)
+    if not isinstance(mutants, int) or isinstance(mutants, bool) or mutants < 0:
+        raise _Invalid(f"{where}.mutants must be a count, not {_show(mutants)}")
+    if (run == SAMPLED) != (ci95 is not None):
+        raise _Invalid(f"{where}.run is {run!r}, but the score "
+                       + ("has no 95% interval (ci95)" if ci95 is None else
+                          "has a 95% interval (ci95): only a sampled score has one"))
 
 
 def _check_survivor(survivor: Any, where: str) -> None:
@@ -289,20 +357,13 @@ def _show(value: Any) -> str:
 def updated_baseline(
     old: Mapping[str, Any] | None, results: Mapping[str, Any], project: str
 ) -> dict[str, Any]:
-    """What the baseline becomes after ``results`` (no ratchet check).
+    """What the baseline becomes after ``results`` when a decrease is allowed (no ratchet check).
 
-    A full run replaces everything. A sampled run replaces the overall score, the scores of the
-    files it sampled, and the survivor status of the mutants it ran; the rest of ``old`` stays.
+    A full run replaces everything. A sampled run updates the survivor status of the mutants it
+    ran; it sets the overall score (and the scores of the files it sampled) only as the rules
+    in this module's docstring say, and keeps the rest of ``old``.
     """
-    new = make_baseline(results, project)
-    if old is None or not run_info(results).get("sampled"):
-        return new
-    measured = {m["id"] for m in result_mutants(results)}
-    survivors = {k: v for k, v in old["survivors"].items() if k not in measured}
-    survivors.update(new["survivors"])
-    new["survivors"] = dict(sorted(survivors.items()))
-    new["files"] = dict(sorted({**old["files"], **new["files"]}.items()))
-    return new
+    return _update(old, results, project, allow_decrease=True)[0]
 
 
 def is_stale(baseline: Mapping[str, Any], results: Mapping[str, Any], project: str) -> list[str]:
@@ -317,10 +378,13 @@ def is_stale(baseline: Mapping[str, Any], results: Mapping[str, Any], project: s
     for key in ("operators", "settings"):
         if baseline.get(key) != new[key]:
             reasons.append(f"{key} changed: {_show(baseline.get(key))} -> {_show(new[key])}")
-    old_overall, new_overall = baseline.get("overall", {}), new["overall"]
+    old_overall, new_overall = _recorded(baseline.get("overall", {})), new["overall"]
     if old_overall.get("score") != new_overall["score"]:
         reasons.append(f"overall score changed: {_pct(old_overall.get('score'))} -> "
                        f"{_pct(new_overall['score'])}")
+    elif old_overall.get("measured", {}).get("run") != new_overall["measured"]["run"]:
+        reasons.append(f"the score is measured on {describe_measured(new_overall)} now, not "
+                       f"{describe_measured(old_overall)}")
     elif old_overall != new_overall:
         reasons.append("overall counts changed")
     reasons.extend(_file_changes(baseline.get("files", {}), new["files"]))
@@ -336,48 +400,114 @@ def update_baseline(
 ) -> tuple[dict[str, Any], str]:
     """The ratchet: the new baseline data and one line saying what changed.
 
-    A score that stays or rises is accepted. A lower score raises ``BaselineDecrease`` (exit 1)
-    unless ``allow_decrease``; a sampled run whose interval still holds the old score keeps the
-    old score instead. A run that scored nothing counts as lower than any score.
+    A full run's score that stays or rises is accepted; a lower one raises ``BaselineDecrease``
+    (exit 1) unless ``allow_decrease`` — but for a score still inside a sampled baseline's
+    interval, which the full run measures exactly. A run that scored nothing counts as lower
+    than any score. A sampled run follows the rules of this module's docstring: it never raises
+    a full run's score, and lowers a score only with confidence (and ``allow_decrease``).
     """
     if old is not None and old.get("project") != project:
         raise ConfigError(f"the baseline is of project {old.get('project')!r}, not {project!r}")
-    new = updated_baseline(old, results, project)
+    return _update(old, results, project, allow_decrease)
+
+
+def _recorded(overall: Mapping[str, Any]) -> dict[str, Any]:
+    """``overall`` with how it was measured, inferred for a baseline that did not record it."""
+    return {**overall, "measured": measured_on(overall)} if overall else {}
+
+
+def _update(old: Mapping[str, Any] | None, results: Mapping[str, Any], project: str,
+            allow_decrease: bool) -> tuple[dict[str, Any], str]:
+    """`update_baseline` without the project check (`is_stale` reports another project)."""
+    new = make_baseline(results, project)
     after = new["overall"]["score"]
     if old is None:
-        return new, (f"baseline created: score {_pct(after)}, "
+        made = "" if new["overall"]["measured"]["run"] == FULL else \
+            f" (on {describe_measured(new['overall'])}, 95% interval " \
+            f"{_interval(new['overall']['ci95'])})"
+        return new, (f"baseline created: score {_pct(after)}{made}, "
                      f"{_plural(len(new['survivors']), 'known survivor')} "
                      f"in {_plural(len(new['files']), 'file')}")
-    before = old["overall"]["score"]
+    old_overall = _recorded(old["overall"])
     settings_note = ""
     if (old["operators"], old["settings"]) != (new["operators"], new["settings"]):
         settings_note = " (measured with different operators or settings)"
-    ci95 = new["overall"]["ci95"]
-    if _lower(after, before) and ci95 and before is not None and ci95[1] >= before \
-            and not allow_decrease:
-        # A sample scoring lower is no evidence of a drop while its interval holds the old
-        # score: keep the old score, take the sample's survivors.
-        new["overall"] = dict(old["overall"])
-        verb = (f"kept at {_pct(before)} (the sample's {_pct(after)} has a 95% interval "
-                f"[{ci95[0]:.2f}%, {ci95[1]:.2f}%] that contains it)")
-    elif _lower(after, before):
-        sample_note = (f"; the sample's 95% interval is [{ci95[0]:.2f}%, {ci95[1]:.2f}%]"
-                       if ci95 else "")
+    if run_info(results).get("sampled"):
+        verb, takes_score = _sample_rule(old_overall, new["overall"], allow_decrease,
+                                         settings_note)
+        measured = {m["id"] for m in result_mutants(results)}
+        survivors = {k: v for k, v in old["survivors"].items() if k not in measured}
+        survivors.update(new["survivors"])
+        new["survivors"] = dict(sorted(survivors.items()))
+        if takes_score:
+            new["files"] = dict(sorted({**old["files"], **new["files"]}.items()))
+        else:
+            new["overall"] = old_overall
+            new["files"] = dict(old["files"])
+    else:
+        verb = _full_rule(old_overall, new["overall"], allow_decrease, settings_note)
+    gone = len(set(old["survivors"]) - set(new["survivors"]))
+    added = len(set(new["survivors"]) - set(old["survivors"]))
+    survivors_text = (f"{_plural(len(new['survivors']), 'known survivor')} "
+                      f"({gone} killed or gone, {added} new)")
+    return new, f"baseline score {verb}{settings_note}; {survivors_text}"
+
+
+def _full_rule(old: Mapping[str, Any], new: Mapping[str, Any], allow_decrease: bool,
+               settings_note: str) -> str:
+    """What a full run does to the overall score (it always takes it, or refuses)."""
+    before, after = old["score"], new["score"]
+    was = "" if measured_on(old)["run"] == FULL else \
+        f" (measured on a full run now, not on {describe_measured(old)})"
+    if measured_on(old)["run"] == SAMPLED and before is not None and after is not None \
+            and old["ci95"][0] <= after < before:
+        # A sample knew the score only roughly: a full run measures it, and is no drop while
+        # the sample's interval holds its score.
+        return (f"set from {_pct(before)} to {_pct(after)} by a full run (the sampled "
+                f"baseline's 95% interval {_interval(old['ci95'])} contains it)")
+    if _lower(after, before):
         if not allow_decrease:
             raise BaselineDecrease(
                 f"the baseline score would drop from {_pct(before)} to {_pct(after)}"
-                f"{settings_note}{sample_note}; pass --allow-decrease to accept the lower score"
-            )
-        verb = f"lowered from {_pct(before)} to {_pct(after)} (--allow-decrease)"
-    elif after == before:
-        verb = f"unchanged at {_pct(after)}"
-    else:
-        verb = f"raised from {_pct(before)} to {_pct(after)}"
-    gone = len(set(old["survivors"]) - set(new["survivors"]))
-    added = len(set(new["survivors"]) - set(old["survivors"]))
-    survivors = (f"{_plural(len(new['survivors']), 'known survivor')} "
-                 f"({gone} killed or gone, {added} new)")
-    return new, f"baseline score {verb}{settings_note}; {survivors}"
+                f"{settings_note}; pass --allow-decrease to accept the lower score")
+        return f"lowered from {_pct(before)} to {_pct(after)} (--allow-decrease){was}"
+    if after == before:
+        return f"unchanged at {_pct(after)}{was}"
+    return f"raised from {_pct(before)} to {_pct(after)}{was}"
+
+
+def _sample_rule(old: Mapping[str, Any], sample: Mapping[str, Any], allow_decrease: bool,
+                 settings_note: str) -> tuple[str, bool]:
+    """What a sampled run does to the overall score, and whether it takes the sample's."""
+    before, after = old["score"], sample["score"]
+    low, high = sample["ci95"]
+    interval = _interval(sample["ci95"])
+    if before is None:
+        return (f"raised from nothing scored to {_pct(after)} (on "
+                f"{describe_measured(sample)}, 95% interval {interval})", True)
+    if high < before:
+        if not allow_decrease:
+            raise BaselineDecrease(
+                f"the baseline score would drop from {_pct(before)} to {_pct(after)}"
+                f"{settings_note} (the sample's 95% interval {interval} is below "
+                f"{_pct(before)}); pass --allow-decrease to accept the lower score")
+        return (f"lowered from {_pct(before)} to {_pct(after)} (--allow-decrease; the "
+                f"sample's 95% interval {interval} is below {_pct(before)})", True)
+    if measured_on(old)["run"] == SAMPLED and low > before:
+        return (f"raised from {_pct(before)} to {_pct(after)} (the sample's 95% interval "
+                f"{interval} is above the sampled baseline's score)", True)
+    if after is None:
+        return f"kept at {_pct(before)} (the sample scored no mutant)", False
+    if measured_on(old)["run"] == FULL and after > before:
+        return (f"kept at {_pct(before)}, measured on a full run: a sample never raises it "
+                f"(this one's {_pct(after)} has a 95% interval {interval}; a full run can)",
+                False)
+    return (f"kept at {_pct(before)} (the sample's {_pct(after)} has a 95% interval "
+            f"{interval} that contains it)", False)
+
+
+def _interval(ci95: Any) -> str:
+    return f"[{ci95[0]:.2f}%, {ci95[1]:.2f}%]"
 
 
 def _lower(after: float | None, before: float | None) -> bool:

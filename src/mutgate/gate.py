@@ -5,6 +5,10 @@ The gate fails when the overall score, or the score of a file the run measured, 
 does not know (anywhere, only on changed lines, or never, by ``survivor_rule``). A sampled run
 is judged by its 95% interval: it fails only when even the interval's upper bound is below the
 allowed minimum, its per-file scores are not judged, and its new survivors are information.
+A baseline measured on a sample knows its score only roughly: runs are compared with the lower
+bound of its interval. The verdict line names the rule it applied, with the numbers compared:
+``full: score 80.7% ≥ baseline 80.7% − 1.0``, ``sampled: upper bound 93.0% ≥ baseline 80.7%
+− 1.0 (score 86.0%, 95% CI 73.8-93.0 from 50 scored mutants)``.
 
 Alongside the verdict the gate names the *assertion-free tests* — coverage without assertions.
 A PR check knows them exactly: every covering test ran against each mutant on a changed line,
@@ -23,10 +27,11 @@ from mutgate.baseline import (
     VERDICTS,
     file_summaries,
     is_finite_number,
-    is_interval,
+    is_sampled,
     measured_with,
     result_mutants,
     run_info,
+    run_interval,
 )
 from mutgate.config import SURVIVOR_RULES
 from mutgate.errors import ConfigError
@@ -60,6 +65,13 @@ class GateVerdict:
     partial: bool = False
     #: Why new survivors do not decide (a sampled run or baseline), or "" when they do.
     survivors_info: str = ""
+    #: The overall rule as applied, with the numbers compared (the verdict line says it):
+    #: ``full: score 80.7% ≥ baseline 80.7% − 1.0``.
+    rule: str = ""
+    #: Whether the overall score passed its rule (the verdict may fail on other rules).
+    score_passed: bool = True
+    #: The other rules that failed, briefly: ``1 file below its baseline``.
+    also_failed: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -98,7 +110,8 @@ def judge(
     sampled = bool(run.get("sampled"))
     counts = count_statuses(m["status"] for m in mutants)
     current = score(counts)
-    ci95 = _run_interval(run, counts) if sampled else None
+    scored = sum(counts.get(status, 0) for status in VERDICTS)
+    ci95 = run_interval(run, counts) if sampled else None
     baseline_score = baseline["overall"]["score"]
     verdict = GateVerdict(
         passed=True, reasons=[], new_survivors=[], baseline_score=baseline_score,
@@ -113,10 +126,10 @@ def judge(
         verdict.notes.append("run of the changed code only: scores are not compared with the "
                              "whole project's baseline; new survivors decide")
     elif sampled:
-        _judge_overall(verdict, baseline)
+        _judge_overall(verdict, baseline, scored)
         verdict.notes.append("sampled run: per-file scores are not judged")
     else:
-        _judge_overall(verdict, baseline)
+        _judge_overall(verdict, baseline, scored)
         _judge_files(verdict, mutants, baseline)
     _judge_survivors(verdict, mutants, baseline, survivor_rule, changed_lines)
     verdict.passed = not verdict.reasons
@@ -253,46 +266,68 @@ def render_verdict(verdict: GateVerdict, results: Mapping[str, Any]) -> str:
 
 
 def summary_line(verdict: GateVerdict) -> str:
-    """The last line: ``gate: FAILED — score 71.4% vs baseline 80.0% (tolerance 2.0)``."""
+    """The last line, naming the rule applied: ``gate: FAILED — full: score 71.4% < baseline
+    80.0% − 2.0``; other rules that failed follow it (``; and 3 new surviving mutants``)."""
     state = "passed" if verdict.passed else "FAILED"
-    current = _pct(verdict.current_score)
     if verdict.partial:
-        return (f"gate: {state} — changed code only: score {current}, not compared with "
-                f"baseline {_pct(verdict.baseline_score)}")
-    if verdict.ci95 is not None:
-        current += f" (95% CI {verdict.ci95[0]:.1f}-{verdict.ci95[1]:.1f})"
-    return (f"gate: {state} — score {current} vs baseline {_pct(verdict.baseline_score)} "
-            f"(tolerance {_points(verdict.tolerance)})")
+        return (f"gate: {state} — changed code only: score {_pct(verdict.current_score)}, not "
+                f"compared with baseline {_pct(verdict.baseline_score)}")
+    line = f"gate: {state} — {verdict.rule}"
+    if verdict.also_failed:
+        line += ("; and " if not verdict.score_passed else "; but ") + \
+            ", ".join(verdict.also_failed)
+    return line
 
 
 # -- the rules ----------------------------------------------------------------------------------
 
 
-def _judge_overall(verdict: GateVerdict, baseline: Mapping[str, Any]) -> None:
+def _judge_overall(verdict: GateVerdict, baseline: Mapping[str, Any], scored: int) -> None:
+    """The overall score's rule, applied: ``verdict.rule`` says it, with the numbers."""
+    kind = "sampled" if verdict.sampled else "full"
     base, current = verdict.baseline_score, verdict.current_score
     if base is None:
+        verdict.rule = f"{kind}: score {_pct(current)}, not compared (the baseline has no score)"
         verdict.notes.append("the baseline has no score yet: the overall score is not judged")
         return
     if current is None:
+        verdict.rule = f"{kind}: nothing scored, not compared with baseline {_pct(base)}"
         verdict.notes.append("the run scored no mutants: the overall score is not judged")
         return
-    reference, label = base, f"baseline {_pct(base)}"
+    reference, label, details = base, "baseline", []
+    if verdict.ci95 is not None:
+        low, high = verdict.ci95
+        value, value_label = high, "upper bound"
+        details.append(f"score {_pct(current)}, 95% CI {low:.1f}-{high:.1f} from {scored} "
+                       f"scored mutant{'' if scored == 1 else 's'}")
+    else:
+        value, value_label = current, "score"
     baseline_ci95 = baseline["overall"].get("ci95")
-    if baseline_ci95 is not None:
+    if is_sampled(baseline) and baseline_ci95 is not None:
         # A baseline measured on a sample knows the score only roughly (its point estimate is
         # as likely too high as too low): compare with the lower end of its interval.
-        reference = float(baseline_ci95[0])
-        label = f"the sampled baseline's lower bound {_pct(reference)}"
+        reference, label = float(baseline_ci95[0]), "sampled baseline's lower bound"
+        details.append(f"baseline {_pct(base)}, 95% CI {baseline_ci95[0]:.1f}-"
+                       f"{baseline_ci95[1]:.1f}")
     minimum = reference - verdict.tolerance
+    passed = value >= minimum - _EPSILON
+    digits = 1
+    if (round(value, 1) >= round(reference, 1) - verdict.tolerance - _EPSILON) != passed:
+        digits = 2  # one decimal would show the comparison the wrong way round
+    verdict.rule = (f"{kind}: {value_label} {value:.{digits}f}% {'≥' if passed else '<'} "
+                    f"{label} {reference:.{digits}f}% − {_points(verdict.tolerance)}"
+                    + (f" ({'; '.join(details)})" if details else ""))
+    verdict.score_passed = passed
+    if passed:
+        return
+    label = f"{'the ' if label != 'baseline' else ''}{label} {_pct(reference)}"
     if verdict.ci95 is not None:
-        high = verdict.ci95[1]
-        if high < minimum - _EPSILON:
-            verdict.reasons.append(
-                f"overall score dropped: even the sample's upper bound {high:.1f}% "
-                f"(95% CI {verdict.ci95[0]:.1f}-{high:.1f}) is below {label} "
-                f"minus tolerance {_points(verdict.tolerance)}"
-            )
-    elif current < minimum - _EPSILON:
+        verdict.reasons.append(
+            f"overall score dropped: even the sample's upper bound {value:.1f}% "
+            f"(95% CI {verdict.ci95[0]:.1f}-{value:.1f}) is below {label} "
+            f"minus tolerance {_points(verdict.tolerance)}"
+        )
+    else:
         verdict.reasons.append(
             f"overall score {_pct(current)} is {reference - current:.1f} points below "
             f"{label} (tolerance {_points(verdict.tolerance)})"
@@ -303,7 +338,8 @@ def _judge_files(
     verdict: GateVerdict, mutants: list[dict[str, Any]], baseline: Mapping[str, Any]
 ) -> None:
     known = baseline["files"]
-    sampled_baseline = baseline["overall"].get("ci95") is not None
+    sampled_baseline = is_sampled(baseline)
+    dropped = 0
     for file, summary in file_summaries(mutants).items():
         current = summary["score"]
         if file not in known or current is None or known[file]["score"] is None:
@@ -315,10 +351,14 @@ def _judge_files(
             reference = round(score_interval(known[file]["counts"])[0], 2)
             label = "the sampled baseline's lower bound"
         if current < reference - verdict.tolerance - _EPSILON:
+            dropped += 1
             verdict.reasons.append(
                 f"{file}: score {_pct(current)} is {reference - current:.1f} points below "
                 f"{label} {_pct(reference)} (tolerance {_points(verdict.tolerance)})"
             )
+    if dropped:
+        verdict.also_failed.append(f"{dropped} file{'' if dropped == 1 else 's'} below "
+                                   f"{'its' if dropped == 1 else 'their'} baseline")
 
 
 def _judge_survivors(
@@ -342,13 +382,15 @@ def _judge_survivors(
     message = f"{len(new)} new surviving mutant(s){where} that the baseline does not know"
     if verdict.sampled:
         verdict.survivors_info = "sampled run"
-    elif rule == "anywhere" and baseline["overall"].get("ci95") is not None:
+    elif rule == "anywhere" and is_sampled(baseline):
         # The baseline ran a sample: a survivor it does not know may simply not have been drawn.
         verdict.survivors_info = "the baseline is a sample"
     if verdict.survivors_info:
         verdict.notes.append(f"{message} (information only: {verdict.survivors_info})")
     else:
         verdict.reasons.append(message)
+        verdict.also_failed.append(f"{len(new)} new surviving mutant{'' if len(new) == 1 else 's'}"
+                                   f"{where}")
 
 
 def _touches(mutant: Mapping[str, Any], lines: set[int]) -> bool:
@@ -363,14 +405,6 @@ def _survivor_view(mutant: Mapping[str, Any]) -> dict[str, Any]:
     view = {key: mutant.get(key) for key in keys}
     view["covered_by"] = sorted(t for t in mutant.get("covered_by") or () if isinstance(t, str))
     return view
-
-
-def _run_interval(run: Mapping[str, Any], counts: Mapping[str, int]) -> tuple[float, float]:
-    """The run's 95% interval, or one computed from its counts when the run did not record it."""
-    ci95 = run.get("ci95")
-    if is_interval(ci95):
-        return (float(ci95[0]), float(ci95[1]))
-    return score_interval(counts)
 
 
 # -- text ---------------------------------------------------------------------------------------

@@ -262,7 +262,8 @@ class Store:
         return found
 
     def history(self) -> list[dict[str, Any]]:
-        """Every complete run, oldest first, with its score: one query for all of them."""
+        """Every complete run, oldest first, with its score (one query for all of them), and
+        whether it was sampled with its 95% interval (``sampled``, ``ci95``)."""
         counts: dict[int, dict[str, int]] = {}
         started: dict[int, str] = {}
         for run_id, started_at, status, n in self.db.execute(
@@ -273,7 +274,11 @@ class Store:
             run_counts = counts.setdefault(run_id, count_statuses(()))
             if status is not None:  # a run without mutants: one row, no status
                 run_counts[status] = n
-        return [{"run_id": run_id, "started_at": started[run_id], "score": score(run_counts)}
+        sampling = {run_id: json.loads(options) for run_id, options in self.db.execute(
+            "SELECT id, options FROM runs WHERE state='complete'")}
+        return [{"run_id": run_id, "started_at": started[run_id], "score": score(run_counts),
+                 "sampled": bool(sampling[run_id].get("sampled")),
+                 "ci95": sampling[run_id].get("ci95")}
                 for run_id, run_counts in counts.items()]
 
     def counts(self, run_id: int) -> dict[str, int]:

@@ -175,7 +175,7 @@ def test_a_baseline_is_committed_and_the_gate_passes(scenario):
     assert list(data["files"]) == [PRICING]  # shipping.py is not covered yet: no mutant
     gate = ok(scenario["A.gate"])
     assert gate.stdout.splitlines()[-1] == (
-        "gate: passed — score 56.2% vs baseline 56.2% (tolerance 1.0)")
+        "gate: passed — full: score 56.2% ≥ baseline 56.2% − 1.0")
     assert "new surviving mutants" not in gate.stdout
 
 
@@ -199,7 +199,8 @@ def test_b_assertion_free_test_raises_coverage_but_fails_the_gate(scenario):
         f"  {LAZY_TEST}  covers 10 mutant(s), 10 survived, in {SHIPPING}"]
     assert "- overall score 34.6% is 21.6 points below baseline 56.2% (tolerance 1.0)" in out
     assert "- 10 new surviving mutant(s) that the baseline does not know" in out
-    assert out.splitlines()[-1] == "gate: FAILED — score 34.6% vs baseline 56.2% (tolerance 1.0)"
+    assert out.splitlines()[-1] == ("gate: FAILED — full: score 34.6% < baseline 56.2% − 1.0; "
+                                    "and 10 new surviving mutants")
     # The stale baseline is reported as such.
     check = scenario["B.check"]
     assert check.returncode == 1, check.stdout
@@ -215,7 +216,7 @@ def test_c_real_assertions_pass_the_gate_and_ratchet_the_baseline(scenario):
     assert "new surviving mutants" not in gate.stdout
     assert "killed none" not in gate.stdout
     assert gate.stdout.splitlines()[-1] == (
-        "gate: passed — score 73.1% vs baseline 56.2% (tolerance 1.0)")
+        "gate: passed — full: score 73.1% ≥ baseline 56.2% − 1.0")
     assert ok(scenario["C.baseline"]).stdout == (
         f"{BASELINE}: baseline score raised from 56.25% to 73.08%; "
         "7 known survivors (0 killed or gone, 0 new)\n")
@@ -332,4 +333,4 @@ def test_real_project_without_assertions_fails_the_gate(tmp_path, request):
         f"{m['file']}:{m['line']}" for m in survivors)
     lazy = block(out, f"{WITNESS_HEADER} (")
     assert any(line.startswith("  test_inflection.py::test_") for line in lazy)
-    assert out.splitlines()[-1].startswith("gate: FAILED — score ")
+    assert out.splitlines()[-1].startswith("gate: FAILED — full: score ")

@@ -204,20 +204,25 @@ def test_sampled_baseline_judges_later_runs_by_its_interval(runs):
     """Nightly samples make the baseline; runs judged against it must not fail on noise."""
     assert runs["sampled.baseline"].returncode == 0
     assert runs["sampled.baseline"].stdout == (
-        "mutgate-baseline.json: baseline created: score 80.00%, 2 known survivors in 2 files\n")
+        "mutgate-baseline.json: baseline created: score 80.00% (on a sample of 10 mutants, 95% "
+        "interval [49.02%, 94.33%]), 2 known survivors in 2 files\n")
     # Seed b scores 70.0% (95% CI 39.7-89.2): not a confident drop from 80.0% (49.0-94.3).
+    # The verdict line says that the sample's upper bound met the baseline's lower bound.
     gate = runs["sampled.gate"]
     assert gate.returncode == 0, gate.stdout + gate.stderr
     assert gate.stdout.splitlines()[-1] == (
-        "gate: passed — score 70.0% (95% CI 39.7-89.2) vs baseline 80.0% (tolerance 1.0)")
+        "gate: passed — sampled: upper bound 89.2% ≥ sampled baseline's lower bound 49.0% − 1.0 "
+        "(score 70.0%, 95% CI 39.7-89.2 from 10 scored mutants; baseline 80.0%, 95% CI "
+        "49.0-94.3)")
     # A lower sample whose interval still holds the old score is noise: the ratchet keeps it.
     ratchet = runs["sampled.ratchet"]
     assert ratchet.returncode == 0, ratchet.stderr
     assert ratchet.stdout.startswith(
         "mutgate-baseline.json: baseline score kept at 80.00% (the sample's 70.00% has a 95% "
         "interval [39.68%, 89.22%] that contains it)")
-    # The full run (73.1%) is inside the sampled baseline's interval, and its survivors that
-    # the sample never drew are not "new": they are shown, and do not fail the gate.
+    # The full run (73.1%) is judged against the sampled baseline's lower bound, and the
+    # verdict line says so; its survivors that the sample never drew are not "new": they are
+    # shown, and do not fail the gate.
     full = runs["sampled.full_gate"]
     assert full.returncode == 0, full.stdout + full.stderr
     lines = [line for line in full.stdout.splitlines() if not line.startswith("::")]
@@ -228,7 +233,8 @@ def test_sampled_baseline_judges_later_runs_by_its_interval(runs):
     assert "new surviving mutants (2, information only: the baseline is a sample):" in lines
     assert ("note: 2 new surviving mutant(s) that the baseline does not know (information "
             "only: the baseline is a sample)") in lines
-    assert lines[-1] == "gate: passed — score 73.1% vs baseline 80.0% (tolerance 1.0)"
+    assert lines[-1] == ("gate: passed — full: score 73.1% ≥ sampled baseline's lower bound "
+                         "49.0% − 1.0 (baseline 80.0%, 95% CI 49.0-94.3)")
 
 
 def test_merged_sample_shards_equal_the_unsharded_sample(runs):

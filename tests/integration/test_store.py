@@ -181,6 +181,16 @@ def test_history_scores_each_run_by_its_own_mutants(store: Store) -> None:
         store.run_info(run_id)["started_at"] for run_id in (empty, lost, unscored, half)]
 
 
+def test_history_says_which_runs_were_sampled_and_their_interval(store: Store) -> None:
+    full, _ = new_run(store, {"return.none": "killed", "operator.arith": "survived"})
+    sampled, mutants = new_run(store, finish=False)
+    store.record(sampled, [Result(m.id, "killed", T_ADD, 1, 1.0) for m in mutants])
+    store.finish_run(sampled, 1.0, options={**OPTIONS, "sampled": True, "seed": "2026-11-21",
+                                            "ci95": [34.24, 100.0]})
+    assert [(h["run_id"], h["sampled"], h["ci95"]) for h in store.history()] == [
+        (full, False, None), (sampled, True, [34.24, 100.0])]
+
+
 def test_finish_run_records_state_wall_time_and_options(store: Store) -> None:
     run_id, _ = new_run(store, finish=False)
     assert store.run_info(run_id)["state"] == "running"

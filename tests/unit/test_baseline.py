@@ -64,6 +64,7 @@ def test_make_baseline_fields() -> None:
     assert data["overall"]["counts"]["killed"] == 1
     assert data["overall"]["counts"]["survived"] == 2
     assert data["overall"]["ci95"] is None
+    assert data["overall"]["measured"] == {"run": "full", "mutants": 6}
     assert data["operators"] == ["boundary", "operator", "return"]
     assert data["settings"] == SETTINGS
 
@@ -93,6 +94,13 @@ def test_nothing_scored_gives_a_null_score() -> None:
 def test_sampled_run_records_its_interval() -> None:
     run = results([mutant("a")], sampled=True, ci95=[20.654321, 100.0], seed="2026-11-21")
     assert make_baseline(run, PROJECT)["overall"]["ci95"] == [20.65, 100.0]
+    assert make_baseline(run, PROJECT)["overall"]["measured"] == {"run": "sampled",
+                                                                  "mutants": 1}
+
+
+def test_sampled_run_without_a_recorded_interval_gets_one_from_its_counts() -> None:
+    run = results([mutant("a"), mutant("b", "survived")], sampled=True, ci95=None)
+    assert make_baseline(run, PROJECT)["overall"]["ci95"] == [9.45, 90.55]
 
 
 @pytest.mark.parametrize(("key", "value", "words"), [
@@ -515,7 +523,35 @@ def test_update_refuses_a_diff_run() -> None:
         update_baseline(old, run_with_score(5, 0, diff_ref="origin/main"), PROJECT, True)
 
 
-def test_sampled_run_updates_only_what_it_measured() -> None:
+# -- sampled runs: the baseline cannot be gamed by chance ------------------------------------
+
+
+def sample_of(killed: int, survived: int, ci95: list[float] | None, **run: Any
+              ) -> dict[str, Any]:
+    return run_with_score(killed, survived, sampled=True, ci95=ci95, seed="2026-11-21", **run)
+
+
+def test_a_lucky_sample_never_raises_a_full_runs_score() -> None:
+    """The issue: a 50-mutant sample scoring 86% replaced a full run's 80.71%."""
+    old = make_baseline(run_with_score(8, 2), PROJECT)  # full run, 80.00%
+    lucky = sample_of(9, 1, ci95=[59.58, 98.21])
+    data, message = update_baseline(old, lucky, PROJECT, allow_decrease=False)
+    assert data["overall"] == old["overall"]
+    assert data["overall"]["measured"] == {"run": "full", "mutants": 10}
+    assert message.startswith(
+        "baseline score kept at 80.00%, measured on a full run: a sample never raises it "
+        "(this one's 90.00% has a 95% interval [59.58%, 98.21%]; a full run can)")
+
+
+def test_even_a_confidently_higher_sample_does_not_raise_a_full_runs_score() -> None:
+    old = make_baseline(run_with_score(5, 5), PROJECT)  # full run, 50.00%
+    data, message = update_baseline(old, sample_of(95, 5, ci95=[88.83, 97.85]), PROJECT,
+                                    allow_decrease=True)
+    assert data["overall"] == old["overall"]
+    assert message.startswith("baseline score kept at 50.00%, measured on a full run")
+
+
+def test_a_sample_keeps_a_full_runs_file_scores_and_updates_its_survivors() -> None:
     old = make_baseline(results([
         mutant("a", "survived", file="src/a.py"),
         mutant("b", "survived", file="src/b.py"),
@@ -526,27 +562,189 @@ def test_sampled_run_updates_only_what_it_measured() -> None:
                      sampled=True, seed="2026-11-21", ci95=[9.45, 90.55])
     data, message = update_baseline(old, sample, PROJECT, allow_decrease=False)
     assert sorted(data["survivors"]) == ["b", "d"]  # a was killed, b not sampled, d is new
-    assert data["files"]["src/b.py"] == old["files"]["src/b.py"]
-    assert data["files"]["src/c.py"] == old["files"]["src/c.py"]
-    assert data["files"]["src/a.py"]["score"] == 50.0
-    assert data["overall"]["ci95"] == [9.45, 90.55]
-    assert message.startswith("baseline score raised from 33.33% to 50.00%")
+    assert data["files"] == old["files"]  # a.py's 1 of 2 sampled mutants is no score
+    assert data["overall"] == old["overall"]
+    assert message == ("baseline score kept at 33.33%, measured on a full run: a sample never "
+                       "raises it (this one's 50.00% has a 95% interval [9.45%, 90.55%]; a full "
+                       "run can); 2 known survivors (1 killed or gone, 1 new)")
 
 
-def test_sampled_decrease_names_the_interval() -> None:
+@pytest.mark.parametrize("allow_decrease", [False, True])
+def test_a_lower_sample_whose_interval_holds_the_score_keeps_it(allow_decrease: bool) -> None:
     old = make_baseline(run_with_score(9, 1), PROJECT)
-    sample = run_with_score(8, 2, sampled=True, ci95=[49.0, 85.0])
-    with pytest.raises(BaselineDecrease, match=r"95% interval is \[49.00%, 85.00%\]"):
-        update_baseline(old, sample, PROJECT, allow_decrease=False)
-
-
-def test_sampled_lower_score_within_its_interval_keeps_the_old_score() -> None:
-    old = make_baseline(run_with_score(9, 1), PROJECT)
-    sample = run_with_score(8, 2, sampled=True, ci95=[49.0, 94.3])
-    data, message = update_baseline(old, sample, PROJECT, allow_decrease=False)
+    sample = sample_of(8, 2, ci95=[49.0, 94.3])
+    data, message = update_baseline(old, sample, PROJECT, allow_decrease=allow_decrease)
     assert data["overall"] == old["overall"]
     assert message.startswith("baseline score kept at 90.00% (the sample's 80.00% has a 95% "
                               "interval [49.00%, 94.30%] that contains it)")
+
+
+def test_a_confident_drop_needs_allow_decrease_and_names_the_interval() -> None:
+    old = make_baseline(run_with_score(9, 1), PROJECT)
+    sample = sample_of(8, 2, ci95=[49.0, 85.0])
+    with pytest.raises(BaselineDecrease) as info:
+        update_baseline(old, sample, PROJECT, allow_decrease=False)
+    assert str(info.value) == (
+        "the baseline score would drop from 90.00% to 80.00% (the sample's 95% interval "
+        "[49.00%, 85.00%] is below 90.00%); pass --allow-decrease to accept the lower score")
+    assert info.value.exit_code == EXIT_GATE_FAILED
+
+
+def test_a_confident_drop_with_allow_decrease_lowers_to_the_sample() -> None:
+    old = make_baseline(results([mutant(f"k{i}", file="src/a.py") for i in range(9)]
+                                + [mutant("s", "survived", file="src/b.py")]), PROJECT)
+    sample = results([mutant("k0", file="src/a.py"), mutant("s", "survived", file="src/b.py"),
+                      mutant("t", "survived", file="src/b.py", line=40)],
+                     sampled=True, seed="x", ci95=[6.15, 79.23])
+    data, message = update_baseline(old, sample, PROJECT, allow_decrease=True)
+    assert data["overall"]["score"] == 33.33
+    assert data["overall"]["ci95"] == [6.15, 79.23]
+    assert data["overall"]["measured"] == {"run": "sampled", "mutants": 3}
+    # The sample set the score: the files it sampled take its scores, the others stay.
+    assert data["files"]["src/b.py"]["score"] == 0.0
+    assert data["files"]["src/a.py"]["score"] == 100.0
+    assert message.startswith(
+        "baseline score lowered from 90.00% to 33.33% (--allow-decrease; the sample's 95% "
+        "interval [6.15%, 79.23%] is below 90.00%)")
+
+
+def test_a_sample_raises_a_sampled_score_only_with_confidence() -> None:
+    old = make_baseline(sample_of(6, 4, ci95=[31.27, 83.18]), PROJECT)  # sampled, 60.00%
+    _, kept = update_baseline(old, sample_of(8, 2, ci95=[49.02, 94.33]), PROJECT, False)
+    assert kept.startswith("baseline score kept at 60.00% (the sample's 80.00% has a 95% "
+                           "interval [49.02%, 94.33%] that contains it)")
+    confident = sample_of(95, 5, ci95=[88.83, 97.85])
+    data, raised = update_baseline(old, confident, PROJECT, allow_decrease=False)
+    assert data["overall"]["score"] == 95.0
+    assert data["overall"]["measured"] == {"run": "sampled", "mutants": 100}
+    assert raised.startswith("baseline score raised from 60.00% to 95.00% (the sample's 95% "
+                             "interval [88.83%, 97.85%] is above the sampled baseline's score)")
+
+
+def test_a_sample_that_scored_nothing_keeps_the_score() -> None:
+    old = make_baseline(run_with_score(9, 1), PROJECT)
+    empty = results([mutant("x", "no-tests")], sampled=True, ci95=None)
+    data, message = update_baseline(old, empty, PROJECT, allow_decrease=False)
+    assert data["overall"] == old["overall"]
+    assert message.startswith("baseline score kept at 90.00% (the sample scored no mutant)")
+
+
+def test_a_sample_scores_a_baseline_that_had_no_score() -> None:
+    old = make_baseline(results([mutant("x", "no-tests")]), PROJECT)
+    data, message = update_baseline(old, sample_of(8, 2, ci95=[49.02, 94.33]), PROJECT, False)
+    assert data["overall"]["score"] == 80.0
+    assert message.startswith("baseline score raised from nothing scored to 80.00% (on a "
+                              "sample of 10 mutants, 95% interval [49.02%, 94.33%])")
+
+
+def test_a_first_baseline_from_a_sample_says_so() -> None:
+    _, message = update_baseline(None, sample_of(8, 2, ci95=[49.02, 94.33]), PROJECT, False)
+    assert message == ("baseline created: score 80.00% (on a sample of 10 mutants, 95% "
+                       "interval [49.02%, 94.33%]), 2 known survivors in 1 file")
+
+
+def test_a_full_run_measures_a_sampled_score_it_falls_within() -> None:
+    old = make_baseline(sample_of(9, 1, ci95=[59.58, 98.21]), PROJECT)  # sampled, 90.00%
+    data, message = update_baseline(old, run_with_score(8, 2), PROJECT, allow_decrease=False)
+    assert data == make_baseline(run_with_score(8, 2), PROJECT)
+    assert message.startswith("baseline score set from 90.00% to 80.00% by a full run (the "
+                              "sampled baseline's 95% interval [59.58%, 98.21%] contains it)")
+
+
+def test_a_full_run_below_a_sampled_scores_interval_is_a_drop() -> None:
+    old = make_baseline(sample_of(9, 1, ci95=[59.58, 98.21]), PROJECT)
+    with pytest.raises(BaselineDecrease, match="would drop from 90.00% to 50.00%"):
+        update_baseline(old, run_with_score(5, 5), PROJECT, allow_decrease=False)
+
+
+def test_a_full_run_raising_a_sampled_score_says_it_is_measured_fully_now() -> None:
+    old = make_baseline(sample_of(6, 4, ci95=[31.27, 83.18]), PROJECT)
+    data, message = update_baseline(old, run_with_score(9, 1), PROJECT, allow_decrease=False)
+    assert data["overall"]["measured"] == {"run": "full", "mutants": 10}
+    assert data["overall"]["ci95"] is None
+    assert message.startswith("baseline score raised from 60.00% to 90.00% (measured on a full "
+                              "run now, not on a sample of 10 mutants)")
+
+
+def test_the_nightly_flow_never_ratchets_up_on_luck() -> None:
+    """Full run, then a night of samples: lucky and unlucky ones alike leave the score."""
+    baseline = make_baseline(run_with_score(8, 2), PROJECT)
+    for killed, survived, ci95 in [(10, 0, [72.25, 100.0]), (6, 4, [31.27, 83.18]),
+                                   (9, 1, [59.58, 98.21]), (7, 3, [39.68, 89.22])]:
+        baseline, _ = update_baseline(baseline, sample_of(killed, survived, ci95), PROJECT,
+                                      allow_decrease=False)
+        assert baseline["overall"]["score"] == 80.0
+        assert baseline["overall"]["measured"]["run"] == "full"
+
+
+def test_a_sample_that_keeps_the_score_leaves_the_baseline_current() -> None:
+    old = make_baseline(run_with_score(8, 2), PROJECT)
+    assert is_stale(old, sample_of(9, 1, ci95=[59.58, 98.21]), PROJECT) == []
+
+
+def test_a_confident_drop_makes_the_baseline_stale() -> None:
+    old = make_baseline(run_with_score(9, 1), PROJECT)
+    reasons = is_stale(old, sample_of(8, 2, ci95=[49.0, 85.0]), PROJECT)
+    assert "overall score changed: 90.00% -> 80.00%" in reasons
+
+
+# -- baselines written before mutgate recorded how they were measured --------------------------
+
+
+def legacy(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` as mutgate wrote it before ``overall.measured``."""
+    del data["overall"]["measured"]
+    return data
+
+
+def test_a_legacy_baseline_loads_and_is_read_as_its_interval_says(tmp_path: Path) -> None:
+    from mutgate.baseline import is_sampled, measured_on
+
+    full = load_baseline(baseline_file(tmp_path, legacy(make_baseline(standard_run(),
+                                                                      PROJECT))), PROJECT)
+    assert measured_on(full["overall"]) == {"run": "full", "mutants": 6}
+    sampled = legacy(make_baseline(sample_of(9, 1, ci95=[59.58, 98.21]), PROJECT))
+    assert is_sampled(load_baseline(baseline_file(tmp_path, sampled), PROJECT))
+
+
+def test_a_legacy_sampled_baseline_is_not_raised_by_luck_either() -> None:
+    old = legacy(make_baseline(sample_of(8, 2, ci95=[49.02, 94.33]), PROJECT))
+    data, message = update_baseline(old, sample_of(10, 0, ci95=[72.25, 100.0]), PROJECT, False)
+    assert data["overall"]["score"] == 80.0
+    assert data["overall"]["measured"] == {"run": "sampled", "mutants": 10}
+    assert message.startswith("baseline score kept at 80.00%")
+
+
+def test_a_legacy_baseline_is_not_stale_for_lacking_the_record() -> None:
+    assert is_stale(legacy(make_baseline(standard_run(), PROJECT)), standard_run(),
+                    PROJECT) == []
+
+
+def test_the_committed_baseline_of_this_repository_still_loads() -> None:
+    from mutgate.baseline import is_sampled
+
+    path = Path(__file__).resolve().parents[2] / "mutgate-baseline.json"
+    data = load_baseline(path, "mutgate")
+    assert data["overall"]["score"] is not None
+    assert is_sampled(data) == (data["overall"]["ci95"] is not None)
+
+
+@pytest.mark.parametrize(("measured", "ci95", "words"), [
+    ([], None, "overall.measured must be an object"),
+    ({"mutants": 3}, None, "overall.measured.run is missing"),
+    ({"run": "partial", "mutants": 3}, None, "overall.measured.run must be 'full' or 'sampled'"),
+    ({"run": "full"}, None, "overall.measured.mutants is missing"),
+    ({"run": "full", "mutants": -1}, None, "overall.measured.mutants must be a count"),
+    ({"run": "full", "mutants": True}, None, "overall.measured.mutants must be a count"),
+    ({"run": "sampled", "mutants": 3}, None, "has no 95% interval"),
+    ({"run": "full", "mutants": 3}, [10.0, 90.0], "only a sampled score has one"),
+])
+def test_a_bad_measured_record_is_refused(tmp_path: Path, measured: Any, ci95: Any,
+                                          words: str) -> None:
+    data = make_baseline(standard_run(), PROJECT)
+    data["overall"]["measured"] = measured
+    data["overall"]["ci95"] = ci95
+    assert_load_fails(baseline_file(tmp_path, data), words)
 
 
 def test_updated_baseline_renders_identically_to_a_fresh_one() -> None:

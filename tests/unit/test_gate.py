@@ -399,7 +399,8 @@ def test_render_failed_verdict() -> None:
     assert f"covered by: {T_ADD}, {T_SMOKE}" in text
     assert T_SMOKE in text.split("tests that passed with every surviving mutant")[1]
     assert any(line.startswith("- ") and "new surviving" in line for line in lines)
-    assert lines[-1].startswith("gate: FAILED — score ")
+    assert lines[-1] == ("gate: FAILED — full: score 75.0% < baseline 80.0% − 2.0; and 1 file "
+                         "below its baseline, 2 new surviving mutants")
     assert "\x1b" not in text
 
 
@@ -407,14 +408,15 @@ def test_summary_line_format() -> None:
     base = baseline_of(scored(4, 1))
     run = scored(5, 2, prefix="x")
     verdict = judge(run, base, tolerance=2.0, survivor_rule="off")
-    assert summary_line(verdict) == "gate: FAILED — score 71.4% vs baseline 80.0% (tolerance 2.0)"
+    assert summary_line(verdict) == ("gate: FAILED — full: score 71.4% < baseline 80.0% − 2.0; "
+                                     "and 1 file below its baseline")
     assert render_verdict(verdict, run).splitlines()[-1] == summary_line(verdict)
 
 
 def test_render_passed_verdict_is_short() -> None:
     run = scored(4, 0)
     text = render_verdict(judge(run, baseline_of(run), 0.5), run)
-    assert text == "gate: passed — score 100.0% vs baseline 100.0% (tolerance 0.5)\n"
+    assert text == "gate: passed — full: score 100.0% ≥ baseline 100.0% − 0.5\n"
 
 
 def test_render_sampled_verdict_shows_the_interval() -> None:
@@ -422,8 +424,9 @@ def test_render_sampled_verdict_shows_the_interval() -> None:
     verdict = judge(sample, baseline_of(scored(9, 1)), tolerance=0.0)
     text = render_verdict(verdict, sample)
     assert "new surviving mutants (2, information only: sampled run):" in text
-    assert text.splitlines()[-1] == ("gate: passed — score 80.0% (95% CI 49.0-94.3) vs baseline "
-                                     "90.0% (tolerance 0.0)")
+    assert text.splitlines()[-1] == (
+        "gate: passed — sampled: upper bound 94.3% ≥ baseline 90.0% − 0.0 (score 80.0%, 95% CI "
+        "49.0-94.3 from 10 scored mutants)")
 
 
 def test_render_flattens_and_shortens_long_changes() -> None:
@@ -446,7 +449,101 @@ def test_render_lists_at_most_three_covering_tests() -> None:
 def test_render_mentions_the_diff() -> None:
     run = scored(4, 1, diff_ref="origin/main")
     verdict = GateVerdict(passed=True, reasons=[], new_survivors=[], baseline_score=80.0,
-                          current_score=80.0, tolerance=1.25)
+                          current_score=80.0, tolerance=1.25,
+                          rule="full: score 80.0% ≥ baseline 80.0% − 1.25")
     text = render_verdict(verdict, run)
     assert text.startswith("mutants on lines changed since origin/main\n")
-    assert text.splitlines()[-1].endswith("(tolerance 1.25)")
+    assert text.splitlines()[-1] == "gate: passed — full: score 80.0% ≥ baseline 80.0% − 1.25"
+
+
+# -- the verdict line names the rule it applied ------------------------------------------------
+
+
+def sampled_baseline(killed: int, survived: int, ci95: list[float]) -> dict[str, Any]:
+    return baseline_of(scored(killed, survived, sampled=True, ci95=ci95, seed="s"))
+
+
+@pytest.mark.parametrize(("run", "base", "tolerance", "line"), [
+    (scored(4, 1), baseline_of(scored(4, 1)), 1.0,
+     "gate: passed — full: score 80.0% ≥ baseline 80.0% − 1.0"),
+    (scored(5, 2, prefix="x", file="src/pkg/new.py"), baseline_of(scored(4, 1)), 2.0,
+     "gate: FAILED — full: score 71.4% < baseline 80.0% − 2.0"),
+    (scored(8, 2, prefix="x", sampled=True, ci95=[49.0, 94.3]), baseline_of(scored(9, 1)), 1.0,
+     "gate: passed — sampled: upper bound 94.3% ≥ baseline 90.0% − 1.0 (score 80.0%, 95% CI "
+     "49.0-94.3 from 10 scored mutants)"),
+    (scored(50, 50, prefix="x", sampled=True, ci95=[40.4, 59.6]), baseline_of(scored(9, 1)),
+     2.0, "gate: FAILED — sampled: upper bound 59.6% < baseline 90.0% − 2.0 (score 50.0%, 95% "
+          "CI 40.4-59.6 from 100 scored mutants)"),
+    # The issue: a full run judged against a sampled baseline's lower bound must say so.
+    (scored(807, 193, prefix="x"), sampled_baseline(43, 7, [73.81, 93.05]), 1.0,
+     "gate: passed — full: score 80.7% ≥ sampled baseline's lower bound 73.8% − 1.0 (baseline "
+     "86.0%, 95% CI 73.8-93.0)"),
+    (scored(7, 3, prefix="x", sampled=True, ci95=[39.68, 89.22]),
+     sampled_baseline(8, 2, [49.02, 94.33]), 1.0,
+     "gate: passed — sampled: upper bound 89.2% ≥ sampled baseline's lower bound 49.0% − 1.0 "
+     "(score 70.0%, 95% CI 39.7-89.2 from 10 scored mutants; baseline 80.0%, 95% CI "
+     "49.0-94.3)"),
+    (scored(0, 3), baseline_of(results([mutant("n", "no-tests")])), 1.0,
+     "gate: passed — full: score 0.0%, not compared (the baseline has no score)"),
+    (results([mutant("n", "no-tests")], sampled=True, ci95=None), baseline_of(scored(4, 1)),
+     1.0, "gate: passed — sampled: nothing scored, not compared with baseline 80.0%"),
+])
+def test_the_verdict_line_states_the_rule(run: dict[str, Any], base: dict[str, Any],
+                                          tolerance: float, line: str) -> None:
+    verdict = judge(run, base, tolerance=tolerance, survivor_rule="off")
+    assert summary_line(verdict) == line
+    assert render_verdict(verdict, run).splitlines()[-1] == line
+    assert verdict.passed == line.startswith("gate: passed")
+
+
+def test_a_full_run_below_a_sampled_baselines_lower_bound_fails_naming_it() -> None:
+    verdict = judge(scored(60, 40, prefix="x", file="src/pkg/new.py"),
+                    sampled_baseline(43, 7, [73.81, 93.05]), 1.0, survivor_rule="off")
+    assert not verdict.passed
+    assert verdict.reasons == ["overall score 60.0% is 13.8 points below the sampled "
+                               "baseline's lower bound 73.8% (tolerance 1.0)"]
+    assert summary_line(verdict).startswith(
+        "gate: FAILED — full: score 60.0% < sampled baseline's lower bound 73.8% − 1.0")
+
+
+def test_the_verdict_line_shows_two_decimals_where_one_would_mislead() -> None:
+    # 79.66% against 80.70% − 1.0 = 79.70%: fails, but one decimal would show 79.7% < 79.7%.
+    base = baseline_of(scored(807, 193))
+    verdict = judge(scored(7966, 2034, prefix="x", file="src/pkg/new.py"), base, 1.0,
+                    survivor_rule="off")
+    assert not verdict.passed
+    assert summary_line(verdict) == "gate: FAILED — full: score 79.66% < baseline 80.70% − 1.0"
+
+
+def test_the_verdict_line_names_the_other_rules_that_failed() -> None:
+    base = baseline_of(two_files((10, 0), (5, 5)))
+    verdict = judge(two_files((8, 2), (7, 3)), base, tolerance=5.0, survivor_rule="off")
+    assert summary_line(verdict) == ("gate: FAILED — full: score 75.0% ≥ baseline 75.0% − 5.0; "
+                                     "but 1 file below its baseline")
+    verdict = judge(run_with_new_survivor(), baseline_of(scored(4, 1)), tolerance=5.0,
+                    survivor_rule="changed-lines", changed_lines={"src/pkg/mod.py": {70}})
+    assert summary_line(verdict).endswith("; but 1 new surviving mutant on changed lines")
+
+
+def test_survivors_that_are_information_only_do_not_fail_the_line() -> None:
+    sample = scored(8, 2, prefix="x", sampled=True, ci95=[49.0, 94.3])
+    verdict = judge(sample, baseline_of(scored(9, 1)), tolerance=0.0)
+    assert verdict.passed and verdict.also_failed == []
+
+
+def test_a_legacy_sampled_baseline_is_judged_by_its_lower_bound() -> None:
+    base = sampled_baseline(43, 7, [73.81, 93.05])
+    del base["overall"]["measured"]  # as mutgate wrote it before recording how
+    verdict = judge(scored(807, 193, prefix="x"), base, 1.0, survivor_rule="off")
+    assert "sampled baseline's lower bound 73.8%" in summary_line(verdict)
+
+
+def test_the_committed_baseline_of_this_repository_can_judge_a_run() -> None:
+    """`.ci/run` gates mutgate with the committed mutgate-baseline.json: it must still work."""
+    path = Path(__file__).resolve().parents[2] / "mutgate-baseline.json"
+    base = load_baseline(path, "mutgate")
+    run = scored(9, 1, operators=base["operators"], settings=base["settings"], sampled=True,
+                 ci95=[59.58, 98.21])
+    verdict = judge(run, base, tolerance=3.0, survivor_rule="off")
+    assert verdict.passed
+    assert summary_line(verdict).startswith("gate: passed — sampled: upper bound 98.2% ≥ ")

@@ -108,7 +108,13 @@ def file_score_chart(
 
 
 def trend_chart(history: Sequence[Mapping[str, Any]], height: float = 230.0) -> Chart:
-    """The score of each run in ``history`` (oldest first), as a line with a point per run."""
+    """The score of each run in ``history`` (oldest first), a point per run.
+
+    Full runs are the line: each measured every mutant. A sampled run (``sampled`` true) is a
+    point off the line with its 95% interval (``ci95``) drawn as a whisker: its score is an
+    estimate, and a lucky or unlucky sample must not look like a move of the trend. An entry
+    without ``sampled`` counts as a full run.
+    """
     chart = Chart(WIDTH, height, gridlines=_gridlines(height))
     if not history:
         chart.caption = "No runs recorded yet."
@@ -117,18 +123,31 @@ def trend_chart(history: Sequence[Mapping[str, Any]], height: float = 230.0) -> 
     step = plot_w / (len(history) - 1) if len(history) > 1 else 0.0
     every = max(1, -(-len(history) // 12))
     segment: list[str] = []
+    whiskers: list[str] = []
     for index, run in enumerate(history):
         x = _LEFT + (index * step if len(history) > 1 else plot_w / 2)
         if index % every == 0 or index == len(history) - 1:
             chart.xlabels.append((x, f"#{run.get('run_id', index + 1)}"))
         value = run.get("score")
+        sampled = bool(run.get("sampled"))
         if value is None:
-            if len(segment) > 1:
-                chart.lines.append(" ".join(segment))
-            segment = []
+            if not sampled:  # an unscored full run breaks the line
+                if len(segment) > 1:
+                    chart.lines.append(" ".join(segment))
+                segment = []
             continue
         y = _y(float(value), height)
-        segment.append(f"{x:.1f},{y:.1f}")
+        what = format_score(float(value))
+        if sampled:
+            ci95 = run.get("ci95")
+            if _is_interval(ci95):
+                low, high = float(ci95[0]), float(ci95[1])
+                whiskers.append(_whisker(x, _y(high, height), _y(low, height)))
+                what += f" (95% CI {format_score(low)}–{format_score(high)})"
+            what = f"sampled: {what}"
+        else:
+            segment.append(f"{x:.1f},{y:.1f}")
+            what = f"full run: {what}"
         chart.marks.append(
             Mark(
                 x=x,
@@ -136,13 +155,32 @@ def trend_chart(history: Sequence[Mapping[str, Any]], height: float = 230.0) -> 
                 width=0.0,
                 height=0.0,
                 color=score_color(float(value)),
-                title=f"run {run.get('run_id', '?')} · {run.get('started_at', '')} · "
-                f"{format_score(float(value))}",
+                title=f"run {run.get('run_id', '?')} · {run.get('started_at', '')} · {what}",
             )
         )
     if len(segment) > 1:
         chart.lines.append(" ".join(segment))
-    scored = sum(1 for run in history if run.get("score") is not None)
+    chart.lines.extend(whiskers)
+    full = sum(1 for run in history if run.get("score") is not None and not run.get("sampled"))
+    samples = sum(1 for run in history if run.get("score") is not None and run.get("sampled"))
     runs = f"{len(history)} run" + ("s, oldest first" if len(history) > 1 else "")
-    chart.caption = runs if scored > 1 else f"{runs}; a trend needs two scored runs"
+    if samples:
+        chart.caption = (f"{runs}; the line joins full runs, sampled runs are points with "
+                         "their 95% interval" + ("" if full > 1 else
+                                                 " (a line needs two scored full runs)"))
+    else:
+        chart.caption = runs if full > 1 else f"{runs}; a trend needs two scored runs"
     return chart
+
+
+def _whisker(x: float, top: float, bottom: float, cap: float = 3.0) -> str:
+    """An interval as one polyline: a cap at ``top``, the stem, a cap at ``bottom``."""
+    return " ".join(f"{px:.1f},{py:.1f}" for px, py in (
+        (x - cap, top), (x + cap, top), (x, top), (x, bottom), (x - cap, bottom),
+        (x + cap, bottom)))
+
+
+def _is_interval(value: Any) -> bool:
+    return (isinstance(value, (list, tuple)) and len(value) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+            and 0.0 <= value[0] <= value[1] <= 100.0)
