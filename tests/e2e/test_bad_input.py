@@ -423,7 +423,8 @@ def test_reports_escape_html_from_sources_and_test_ids(project, tmp_path):
         for needle in raw:
             assert needle.lower() not in text.lower(), f"{name} holds raw {needle!r}"
     pages = "".join(t for n, t in texts.items() if n.startswith("html/"))
-    # the dangerous text is there, escaped: in the source view and in the test ids
+    # the dangerous text is there, escaped: in the source view, and in the test ids of the
+    # pages' JSON (a mutant's details are drawn from it as text when it is opened)
     assert "&lt;/script&gt;&lt;script&gt;alert(1)" in pages
-    assert "&lt;SCRIPT src=x&gt;" in pages
+    assert "\\u003cSCRIPT src=x\\u003e" in pages
     assert "&lt;/script&gt;" in texts["summary.md"] and "&lt;/script&gt;" in texts["junit.xml"]

@@ -31,6 +31,8 @@ class Page(HTMLParser):
             self._open.append((tag, values.get("id")))
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in VOID:  # ``<rect ...></rect>``: it never opened, so it closes nothing
+            return
         while self._open:
             name, _ = self._open.pop()
             if name == tag:

@@ -1,19 +1,30 @@
 """The HTML report in a real browser: headless Chromium loads it from disk and runs its JS.
 
-Chromium's command line cannot click, so the filters and the sorting are driven through the
-URL hash (``#status=survived``, ``#sort=-survived``), which the report's JS applies on load,
-and the DOM is read back with ``--dump-dom``. Skipped only when Chromium is missing outside CI.
+Filters and sorting are driven through the URL hash (``#status=survived``, ``#sort=-survived``),
+which the report's JS applies on load, and the DOM is read back with ``--dump-dom``. Keys,
+clicks and what is on screen go through the DevTools protocol (``helpers/chromium.py``): the
+survivors-only view and next/previous survivor, details drawn when a mutant is opened, the
+tests page of a real run checked against its database, and a large file's page. Skipped only
+when Chromium is missing outside CI.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
+import statistics
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.chromium import Browser
+from helpers.commands import ok, sh
 from helpers.html import Page
+from helpers.projects import copy_fixture
+from helpers.report_data import big_module
 
 from mutgate.report.html import page_name, write_html
 
@@ -126,7 +137,7 @@ def test_a_status_filter_in_the_hash_shows_survivors_only(
     visible = [c for c in cards if "is-filtered" not in c["class"].split()]
     assert [c["data-status"] for c in visible] == ["survived"] * 3
     assert dom.text_by_id["showing"] == "3 of 5 mutants shown"
-    pressed = [b["data-value"] for b in dom.find_all("button") if b["aria-pressed"] == "true"]
+    pressed = [b["data-value"] for b in dom.find_all("button") if b.get("aria-pressed") == "true"]
     assert pressed == ["survived", ""]  # status: survived; operator: all
     assert not [attrs for tag, attrs in dom.elements if "data-pwned" in attrs]
 
@@ -166,10 +177,11 @@ def test_injected_markup_in_sources_and_test_names_does_not_run(
     assert len(dom.find_all("details", "mutant")) == 2
 
 
-def test_screenshots_of_the_summary_and_a_file_page(
+def test_screenshots_of_the_summary_a_file_page_and_the_tests_page(
     chromium: Path, report: Path, tmp_path: Path
 ) -> None:
-    pages = {"summary": report, "file": report.parent / page_name(WEAK)}
+    pages = {"summary": report, "file": report.parent / page_name(WEAK),
+             "tests": report.parent / "tests.html"}
     for name, path in pages.items():
         shot = tmp_path / f"{name}.png"
         run_chromium(chromium, tmp_path / "profile", "--hide-scrollbars",
@@ -177,3 +189,213 @@ def test_screenshots_of_the_summary_and_a_file_page(
         data = shot.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
         assert len(data) > 20_000, f"{name} screenshot is nearly empty ({len(data)} bytes)"
+
+
+# ---- Driven like a person: keys, clicks, what is on screen ---------------------------------
+
+@pytest.fixture
+def browser(chromium: Path, tmp_path: Path) -> Iterator[Browser]:
+    with Browser(tmp_path / "profile", width=1366, height=900, binary=chromium) as opened:
+        yield opened
+        assert opened.errors() == []
+
+
+LONG = "src/app/long.py"
+LONG_SURVIVORS = (20, 95, 96, 180)
+
+
+@pytest.fixture(scope="module")
+def long_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 240-line file: survivors on lines 20, 95, 96 and 180, killed mutants between."""
+    source = "".join(f"v{n} = a + b\n" for n in range(1, 241))
+    found = [mutant(n, LONG, line, "survived", "operator.arith", col=6)
+             for n, line in enumerate(LONG_SURVIVORS, start=1)]
+    found += [mutant(10 + n, LONG, line, "killed", op, col=6)
+              for n, (line, op) in enumerate([(5, "operator.arith"), (60, "operator.compare"),
+                                               (95, "operator.compare"), (200, "return.none")])]
+    results = {"score": 50.0, "counts": {}, "total": len(found), "run": {}, "mutants": found}
+    out = tmp_path_factory.mktemp("long") / "html"
+    return write_html(results, {LONG: source}, [], out).parent / page_name(LONG)
+
+
+CURRENT = """(function () {
+  var row = document.querySelector("tr.is-current"), card = document.querySelector(
+    "details.mutant.is-current");
+  if (!row) { return null; }
+  var box = row.getBoundingClientRect(), bar = document.querySelector("[data-filters]");
+  return {line: row.id, card: card && card.id, open: !!(card && card.open),
+          body: !!(card && card.querySelector(".mutant-body .diff")),
+          visible: box.top >= bar.getBoundingClientRect().bottom && box.bottom <= innerHeight,
+          position: document.getElementById("survivor-pos").textContent};
+})()"""
+
+SHOWN_LINES = """Array.from(document.querySelectorAll(".src tr[id]")).filter(function (r) {
+  return r.getBoundingClientRect().height > 0; }).map(function (r) { return +r.id.slice(1); })"""
+
+
+def near(lines: tuple[int, ...], last: int, context: int = 3) -> list[int]:
+    return sorted({n for line in lines for n in range(line - context, line + context + 1)
+                   if 1 <= n <= last})
+
+
+def test_the_survivors_only_view_folds_the_source_and_n_and_p_step_through_survivors(
+    browser: Browser, long_report: Path
+) -> None:
+    browser.open(long_report.as_uri() + "#status=survived")
+    assert browser.js("document.body.classList.contains('survivors-view')")
+    assert browser.js(SHOWN_LINES) == near(LONG_SURVIVORS, 240)
+    folds = browser.js("Array.from(document.querySelectorAll('tr.fold')).filter(function (f) {"
+                       " return f.getBoundingClientRect().height > 0; }).map(function (f) {"
+                       " return f.textContent.trim(); })")
+    assert folds == ["… 16 lines …", "… 68 lines …", "… 77 lines …", "… 57 lines …"]
+
+    assert browser.js(CURRENT) is None
+    browser.press("n")
+    assert browser.js(CURRENT) == {"line": "L20", "card": "m-m001", "open": True, "body": True,
+                                   "visible": True, "position": "survivor 1 of 4"}
+    browser.press("n")
+    browser.press("n")
+    assert browser.js(CURRENT)["line"] == "L96"
+    browser.click("[data-survivor-nav] button[data-step='1']")
+    assert browser.js(CURRENT) == {"line": "L180", "card": "m-m004", "open": True,
+                                   "body": True, "visible": True, "position": "survivor 4 of 4"}
+    browser.press("n")  # the last one stays chosen
+    assert browser.js(CURRENT)["line"] == "L180"
+    browser.press("p")
+    browser.click("[data-survivor-nav] button[data-step='-1']")
+    assert browser.js(CURRENT)["position"] == "survivor 2 of 4"
+
+    browser.click("tr.fold[data-first='24'] button")  # unfold lines 24..94
+    shown = browser.js(SHOWN_LINES)
+    assert set(range(24, 95)) <= set(shown) and 5 not in shown and 200 not in shown
+    browser.js("document.querySelector(\"[data-value='']\").click()")  # status: all
+    assert not browser.js("document.body.classList.contains('survivors-view')")
+    assert browser.js(SHOWN_LINES) == list(range(1, 241))
+
+
+def test_counts_follow_the_other_filter_and_a_link_to_a_line_selects_its_survivor(
+    browser: Browser, long_report: Path
+) -> None:
+    browser.open(long_report.as_uri() + "#status=survived")
+    chips = ("Array.from(document.querySelectorAll('[data-group=%s] button')).map(function (b)"
+             " { return [b.dataset.value, +b.querySelector('.n').textContent]; })")
+    assert browser.js(chips % "operator") == [
+        ["", 4], ["operator.arith", 4], ["operator.compare", 0], ["return.none", 0]]
+    assert browser.js(chips % "status") == [["", 8], ["survived", 4], ["killed", 4]]
+    browser.open(long_report.as_uri() + "#operator=operator.compare")
+    assert browser.js(chips % "status") == [["", 2], ["survived", 0], ["killed", 2]]
+    assert browser.js(chips % "operator")[2] == ["operator.compare", 2]
+
+    browser.open(long_report.as_uri())
+    browser.click("#survivors a[href='#L96']")
+    assert browser.js(CURRENT) == {"line": "L96", "card": "m-m003", "open": True, "body": True,
+                                   "visible": True, "position": "survivor 3 of 4"}
+    browser.press("p")
+    assert browser.js(CURRENT)["card"] == "m-m002"  # the other survivor of line 95
+
+
+def test_a_mutant_s_details_are_drawn_from_the_page_s_data_when_it_is_opened(
+    browser: Browser, report: Path
+) -> None:
+    browser.open((report.parent / page_name(WEAK)).as_uri())
+    card = "document.getElementById('m-m002')"
+    assert browser.js(f"{card}.open") is False
+    assert browser.js(f"{card}.querySelector('.mutant-body')") is None
+    browser.click("#m-m002 > summary")
+    body = browser.js(f"{card}.querySelector('.mutant-body').innerText")
+    assert "-    return a + b" in body and "+    return a - b" in body
+    assert "Killed by\ntests/test_a.py::test_a" in body
+    assert f"tests/test_a.py::test_b[{EVIL_SCRIPT}]" in body  # as text, never run
+    assert browser.js("document.documentElement.getAttribute('data-pwned')") is None
+    survivor = browser.js("document.getElementById('m-m001').querySelector('.mutant-body')"
+                          ".innerText")
+    assert "Confirmed\nno: only the tests that ran its lines were run" in survivor
+
+
+# ---- The tests page of a real run, against its database -------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """fixtures/demo, run by the mutgate command, its HTML report written by it too."""
+    project = copy_fixture("demo", tmp_path_factory.mktemp("demo") / "demo")
+    ok(sh(project, "mutgate", "run", "-j", "2", timeout=600))
+    ok(sh(project, "mutgate", "report", "--html", "report"))
+    return project
+
+
+def ranking_in_database(database: Path) -> list[tuple[str, list[str]]]:
+    """From the latest run's rows: each test that covers survivors with their ids, the one
+    with the most first; ties go to the test that killed fewer mutants, then by name."""
+    db = sqlite3.connect(database)
+    try:
+        rows = db.execute("SELECT spec, status, killed_by, killers FROM mutants"
+                          " WHERE run_id = (SELECT max(id) FROM runs)"
+                          " ORDER BY file, line, json_extract(spec, '$.col'),"
+                          " operator, id").fetchall()
+    finally:
+        db.close()
+    survivors: dict[str, list[str]] = {}
+    killed: dict[str, int] = {}
+    for spec, status, killed_by, killers in rows:
+        mutant_spec = json.loads(spec)
+        if status == "survived":
+            for test in mutant_spec["covered_by"]:
+                survivors.setdefault(test, []).append(mutant_spec["id"])
+        elif status in ("killed", "timeout"):
+            for test in json.loads(killers) if killers else [killed_by]:
+                killed[test] = killed.get(test, 0) + 1
+    order = sorted(survivors, key=lambda t: (-len(survivors[t]), killed.get(t, 0), t))
+    return [(test, survivors[test]) for test in order]
+
+
+def test_the_tests_page_ranks_a_real_run_s_tests_as_its_database_does(
+    browser: Browser, demo_run: Path
+) -> None:
+    expected = ranking_in_database(demo_run / ".mutgate" / "results.sqlite")
+    assert len(expected) >= 2 and len(expected[0][1]) > len(expected[-1][1])
+    browser.open((demo_run / "report" / "tests.html").as_uri())
+    browser.js("document.querySelectorAll('button.more').forEach(function (b) { b.click(); })")
+    shown = browser.js("""Array.from(document.querySelectorAll("li.ranked-test")).map(
+      function (li) { return [li.dataset.test, Array.from(li.querySelectorAll(
+        ".survivor-list a")).map(function (a) { return a.getAttribute("href").split("#m-")[1]; })];
+      })""")
+    assert [tuple(item) for item in shown] == expected
+    first = browser.js("document.querySelector('li.ranked-test .survivor-list a').href")
+    browser.open(first)  # the link lands on the survivor, chosen and open
+    target = first.split("#")[1]
+    state = browser.js(CURRENT)
+    assert state["card"] == target and state["open"] and state["body"] and state["visible"]
+
+
+# ---- A large file ------------------------------------------------------------------------------
+
+PAINT = """new Promise(function (done) { requestAnimationFrame(function () {
+ setTimeout(function () {
+  var paint = performance.getEntriesByName("first-contentful-paint")[0];
+  var nav = performance.getEntriesByType("navigation")[0];
+  done({paint: paint ? paint.startTime : null, loaded: nav.domContentLoadedEventEnd}); }, 50);
+}); })"""
+
+
+def test_a_large_file_s_page_opens_and_n_reaches_a_survivor_far_down(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """The 3,000-line, 1,000-mutant page of the size test. Times are printed, never asserted
+    (a shared machine's load decides them): first contentful paint and DOMContentLoaded."""
+    results, sources = big_module()
+    (path,) = sources
+    page = write_html(results, sources, [], tmp_path / "big").parent / page_name(path)
+    times = []
+    for _ in range(3):
+        browser.open("about:blank")
+        browser.open(page.as_uri())
+        times.append(browser.js(PAINT))
+    print(f"\n3,000 lines / 1,000 mutants ({page.stat().st_size / 1e6:.2f} MB): first paint "
+          f"{statistics.median(t['paint'] for t in times):.0f} ms, DOMContentLoaded "
+          f"{statistics.median(t['loaded'] for t in times):.0f} ms (median of 3)")
+    last = max(m["line"] for m in results["mutants"] if m["status"] == "survived")
+    browser.click(f"#survivors a[href='#L{last}']")
+    state = browser.js(CURRENT)
+    assert state["line"] == f"L{last}" and state["visible"] and state["body"]
+    browser.press("p")
+    assert browser.js(CURRENT)["visible"]

@@ -1,8 +1,9 @@
 """Geometry of the report's two charts, computed here and drawn as inline SVG by the templates.
 
-The per-file chart puts one column per scored file, worst first, so a glance shows how many
-files are weak and how weak. The trend chart draws the score of each run, oldest first. Both
-are plain numbers in a fixed coordinate space (the SVG ``viewBox``); the browser scales them.
+The per-file chart puts one labelled bar per scored file, worst on top (the weakest
+``MAX_FILE_BARS`` when there are more), so a glance shows which files are weak and how weak.
+The trend chart draws the score of each run, oldest first. Both are plain numbers in a fixed
+coordinate space (the SVG ``viewBox``); the browser scales them.
 """
 
 from __future__ import annotations
@@ -12,17 +13,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mutgate.report.palette import score_color
-from mutgate.report.summary import FileSummary, format_score
+from mutgate.report.summary import FileSummary, format_score, plural, short_names
 
 WIDTH = 600.0
 _LEFT, _RIGHT, _TOP, _BOTTOM = 34.0, 10.0, 10.0, 26.0
-_MAX_BAR = 36.0
 _THRESHOLDS = (60.0, 80.0)
+_TICKS = (0.0, 20.0, 40.0, 60.0, 80.0, 100.0)
+#: The per-file chart: at most this many bars, a row of this height each, names this wide.
+MAX_FILE_BARS = 20
+_ROW, _BAR = 22.0, 14.0
+_NAME_W, _VALUE_W = 180.0, 52.0
+_NAME_CHARS = 28
 
 
 @dataclass(frozen=True)
 class Mark:
-    """A bar or a point: its box (x, y, width, height), color, tooltip and link."""
+    """A bar or a point: its box (x, y, width, height), color, tooltip and link; a bar of the
+    per-file chart also has its file's ``name`` and its ``value`` as text."""
 
     x: float
     y: float
@@ -31,12 +38,22 @@ class Mark:
     color: str
     title: str
     href: str = ""
+    name: str = ""
+    value: str = ""
 
 
 @dataclass(frozen=True)
 class Gridline:
-    y: float
-    label: str
+    """A line from (x1, y1) to (x2, y2), its label at (label_x, label_y) anchored ``anchor``."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    label: str = ""
+    label_x: float = 0.0
+    label_y: float = 0.0
+    anchor: str = "end"
     threshold: bool = False
 
 
@@ -67,43 +84,60 @@ def _y(score: float, height: float) -> float:
 
 
 def _gridlines(height: float) -> list[Gridline]:
-    lines = [Gridline(_y(v, height), f"{v:.0f}") for v in (0.0, 20.0, 40.0, 60.0, 80.0, 100.0)]
-    lines += [Gridline(_y(v, height), "", threshold=True) for v in _THRESHOLDS]
+    """Horizontal lines at the score ticks, labelled on the left, and the two thresholds."""
+    right = WIDTH - _RIGHT
+    lines = [Gridline(_LEFT, _y(v, height), right, _y(v, height), f"{v:.0f}", _LEFT - 8,
+                      _y(v, height) + 4) for v in _TICKS]
+    lines += [Gridline(_LEFT, _y(v, height), right, _y(v, height), threshold=True)
+              for v in _THRESHOLDS]
     return lines
 
 
 def file_score_chart(
-    files: Sequence[FileSummary], pages: Mapping[str, str], height: float = 230.0
+    files: Sequence[FileSummary], pages: Mapping[str, str], limit: int = MAX_FILE_BARS
 ) -> Chart:
-    """Columns of per-file scores, lowest first; ``pages`` maps a file to its page."""
+    """A bar per scored file, lowest score on top, named by the shortest tail of its path
+    that tells it from the others; only the ``limit`` lowest when there are more.
+    ``pages`` maps a file to its page."""
     scored = sorted((f for f in files if f.score is not None), key=lambda f: (f.score, f.path))
-    chart = Chart(WIDTH, height, gridlines=_gridlines(height))
+    names = short_names([f.path for f in files])
+    shown = scored[: max(1, limit)]
+    plot_left, plot_right = _NAME_W, WIDTH - _VALUE_W
+    height = _TOP + _ROW * max(1, len(shown)) + _BOTTOM
+    bottom = height - _BOTTOM
+    chart = Chart(WIDTH, height)
+    for v in _TICKS:
+        x = plot_left + (plot_right - plot_left) * v / 100.0
+        chart.gridlines.append(Gridline(x, _TOP, x, bottom, f"{v:.0f}", x, height - 8, "middle"))
+    for v in _THRESHOLDS:
+        x = plot_left + (plot_right - plot_left) * v / 100.0
+        chart.gridlines.append(Gridline(x, _TOP, x, bottom, threshold=True))
     if not scored:
         chart.caption = "No file has a score yet."
         return chart
-    plot_w = WIDTH - _LEFT - _RIGHT
-    slot = plot_w / len(scored)
-    bar = min(_MAX_BAR, slot * 0.8 if slot >= 4 else slot)
-    base = _y(0.0, height)
-    for index, summary in enumerate(scored):
+    for index, summary in enumerate(shown):
         value = float(summary.score or 0.0)
-        top = min(_y(value, height), base - 1.5)
+        name = names[summary.path]
         chart.marks.append(
             Mark(
-                x=_LEFT + index * slot + (slot - bar) / 2,
-                y=top,
-                width=bar,
-                height=base - top,
+                x=plot_left,
+                y=_TOP + index * _ROW + (_ROW - _BAR) / 2,
+                width=max(1.5, (plot_right - plot_left) * value / 100.0),
+                height=_BAR,
                 color=score_color(value),
                 title=f"{summary.path}: {format_score(value)} "
                 f"({summary.survived} survived of {summary.total})",
                 href=pages.get(summary.path, ""),
+                name=name if len(name) <= _NAME_CHARS else "…" + name[1 - _NAME_CHARS :],
+                value=format_score(value, 0),
             )
         )
+    if len(shown) < len(scored):
+        caption = f"the {len(shown)} lowest of {plural(len(scored), 'scored file')}"
+    else:
+        caption = plural(len(scored), "file") + (", lowest score first" if len(scored) > 1 else "")
     unscored = len(files) - len(scored)
-    chart.caption = f"{len(scored)} files, lowest score first" + (
-        f"; {unscored} without a score" if unscored else ""
-    )
+    chart.caption = caption + (f"; {unscored} without a score" if unscored else "")
     return chart
 
 

@@ -1,4 +1,5 @@
-"""The HTML report: a summary page and one page per source file, static and self-contained.
+"""The HTML report: a summary page, a page per source file and a page of the tests that cover
+survivors; static and self-contained.
 
 Every page carries its CSS and JavaScript inline and loads nothing from the network, so the
 report opens from disk, from a CI artifact, or offline. Text that comes from the project under
@@ -23,9 +24,9 @@ from markupsafe import Markup
 from mutgate import __version__
 from mutgate.report.highlight import highlight_css
 from mutgate.report.output import write_report_file
-from mutgate.report.pages import file_context, index_context
+from mutgate.report.pages import TESTS_PAGE, file_context, index_context, ranking_context
 from mutgate.report.palette import STATUS_LABELS, score_color
-from mutgate.report.summary import format_score, summarize_files
+from mutgate.report.summary import format_score, plural, summarize_files
 
 INDEX = "index.html"
 _RUN_KEYS = (
@@ -64,6 +65,10 @@ def write_html(
         context = file_context(summary, sources.get(summary.path))
         text = file_template.render(**common, **context, title=summary.path)
         write_report_file(out_dir / pages[summary.path], text)
+    tests_template = env.get_template("tests.html")
+    text = tests_template.render(**common, **ranking_context(results, pages),
+                                 title="Tests to strengthen")
+    write_report_file(out_dir / TESTS_PAGE, text)
     index_template = env.get_template("index.html")
     context = index_context(results, files, pages, history)
     index = out_dir / INDEX
@@ -80,7 +85,8 @@ def page_name(path: str) -> str:
 
 def script_json(value: Any) -> Markup:
     """``value`` as JSON that is safe inside ``<script>``: no ``</script>``, no ``<!--``."""
-    return Markup(json.dumps(value, ensure_ascii=False, sort_keys=True).translate(_SCRIPT_ESCAPES))
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return Markup(text.translate(_SCRIPT_ESCAPES))
 
 
 def _environment() -> Environment:
@@ -94,6 +100,7 @@ def _environment() -> Environment:
     env.filters["score_color"] = score_color
     env.filters["pct"] = format_score
     env.filters["script_json"] = script_json
+    env.filters["plural"] = plural
     return env
 
 
@@ -106,11 +113,12 @@ def _static(name: str) -> Markup:
 def _common_context(results: Mapping[str, Any]) -> dict[str, Any]:
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return {
-        "css": Markup(highlight_css(".src .code")) + _static("report.css"),
+        "css": Markup(highlight_css(".src")) + _static("report.css"),
         "js": _static("report.js"),
         "version": __version__,
         "generated": generated,
         "run": {key: None for key in _RUN_KEYS} | dict(results.get("run") or {}),
         "status_labels": STATUS_LABELS,
         "index": INDEX,
+        "tests_page": TESTS_PAGE,
     }

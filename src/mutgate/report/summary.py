@@ -7,7 +7,8 @@ every format agrees on the numbers and lists things in the same order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import posixpath
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,6 +108,78 @@ def worst_status(statuses: Iterable[str]) -> str | None:
 def format_score(value: float | None, digits: int = 1) -> str:
     """``83.3%``, or an en dash when nothing was scored."""
     return "–" if value is None else f"{value:.{digits}f}%"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``1 file``, ``3 files``, ``0 files``: a count with its noun in the right number."""
+    word = singular if count == 1 else plural_form or f"{singular}s"
+    return f"{count} {word}"
+
+
+def folder_of(path: str) -> str:
+    """The folder of a results path (``src/pkg/mod.py`` → ``src/pkg``); ``""`` at the top."""
+    return posixpath.dirname(path)
+
+
+def short_names(paths: Sequence[str]) -> dict[str, str]:
+    """Each path by its shortest tail of folders that no other path of ``paths`` shares.
+
+    ``src/a/util.py`` and ``src/b/util.py`` become ``a/util.py`` and ``b/util.py``; a path
+    whose file name is unique is its file name.
+    """
+    parts = {path: path.split("/") for path in paths}
+    names: dict[str, str] = {}
+    for path, segments in parts.items():
+        for depth in range(1, len(segments) + 1):
+            tail = segments[-depth:]
+            clash = any(other != path and others[-depth:] == tail
+                        for other, others in parts.items())
+            if not clash:
+                break
+        names[path] = "/".join(tail)
+    return names
+
+
+@dataclass
+class CoveringTest:
+    """A test and what it covers: the survivors it let through, how many mutants it ran
+    against and how many of them it killed."""
+
+    test: str
+    survivors: list[Mapping[str, Any]] = field(default_factory=list)
+    covered: int = 0
+    killed: int = 0
+
+
+def killers_of(mutant: Mapping[str, Any]) -> list[str]:
+    """The tests known to kill ``mutant``: every killer when all covering tests ran (a PR
+    check's ``killers``), else the one that failed first (``killed_by``)."""
+    if mutant.get("status") not in DETECTED:
+        return []
+    if mutant.get("killers") is not None:
+        return [str(t) for t in mutant["killers"]]
+    return [str(mutant["killed_by"])] if mutant.get("killed_by") else []
+
+
+def rank_tests(results: Mapping[str, Any]) -> list[CoveringTest]:
+    """The tests that cover survivors, the ones to strengthen first on top.
+
+    Order: most survivors covered first; among equals, the test that killed fewer of the
+    mutants it covers (it checks less), then by node id.
+    """
+    ranks: dict[str, CoveringTest] = {}
+    for mutant in sorted(results.get("mutants") or (), key=mutant_order):
+        covered = {str(t) for t in mutant.get("covered_by") or ()}
+        for test in covered:
+            rank = ranks.setdefault(test, CoveringTest(test))
+            rank.covered += 1
+            if mutant.get("status") == SURVIVED:
+                rank.survivors.append(mutant)
+        for test in killers_of(mutant):
+            ranks.setdefault(test, CoveringTest(test)).killed += 1
+    ranked = [rank for rank in ranks.values() if rank.survivors]
+    ranked.sort(key=lambda r: (-len(r.survivors), r.killed, r.test))
+    return ranked
 
 
 def split_node_id(node_id: str) -> tuple[str, str]:
