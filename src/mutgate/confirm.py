@@ -5,10 +5,13 @@ registry, a lazily built table) lets a line run only in the first test that need
 tests read what it left and would notice a change to that code, but never show up as covering
 it. So every mutant whose covering tests all passed is run again against every other test that
 ran a line of its module (``confirm = "module"``) or every test of the suite (``"suite"``).
+Code that runs at import time is seen by every test module that imports it, directly or
+through other modules (`importers.py`): their tests confirm such survivors too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from mutgate.config import Config
@@ -18,20 +21,30 @@ from mutgate.outcome import DETECTED, SURVIVED
 from mutgate.store import Result
 
 
-def confirmation_tests(config: Config, cov: CoverageMap, mutant: Mutant) -> list[str]:
+def confirmation_tests(config: Config, cov: CoverageMap, mutant: Mutant,
+                       importers: Mapping[str, frozenset[str]] | None = None) -> list[str]:
     """The tests that can observe ``mutant`` beyond those that ran its lines: every test that
-    ran any line of its file (``confirm = "module"``), or every test (``"suite"``)."""
-    wider = set(cov.durations) if config.confirm == "suite" else cov.tests_of_file(mutant.file)
+    ran any line of its file (``confirm = "module"``), or every test (``"suite"``). A mutant
+    that needs a fresh import (code run at import time) is also seen by every test of the
+    test files that import its module (``importers``: file → their tests)."""
+    if config.confirm == "suite":
+        wider = set(cov.durations)
+    else:
+        wider = set(cov.tests_of_file(mutant.file))
+        if mutant.swap_target is None and importers:
+            wider |= importers.get(mutant.file, frozenset())
     return sorted(wider - set(mutant.covered_by), key=lambda t: (cov.durations.get(t, 0.0), t))
 
 
 def survivors_to_confirm(config: Config, cov: CoverageMap, survivors: list[Mutant],
-                         flaky: set[str]) -> tuple[list[str], list[Mutant]]:
+                         flaky: set[str], importers: Mapping[str, frozenset[str]] | None = None
+                         ) -> tuple[list[str], list[Mutant]]:
     """(ids of the survivors no other test can observe, so confirmed as they are; the others,
     each with its confirmation tests as ``covered_by``)."""
     nothing_more, wider = [], []
     for mutant in survivors:
-        tests = [t for t in confirmation_tests(config, cov, mutant) if t not in flaky]
+        tests = [t for t in confirmation_tests(config, cov, mutant, importers)
+                 if t not in flaky]
         if tests:
             wider.append(replace(mutant, covered_by=tuple(tests)))
         else:

@@ -21,7 +21,8 @@ from mutgate.errors import ConfigError, SuiteError
 
 IMPORT_TIME = ""  # coverage's default context: lines run outside any test (imports, collection)
 COLLECT_CONTEXT = "mutgate-collect:"  # + a test module's node id: lines run while collecting it
-MAP_VERSION = 4
+IMPORTS_FILE = "imports.json"  # which module imports which (mutgate.plugins.import_graph)
+MAP_VERSION = 5
 
 
 @dataclass
@@ -169,7 +170,9 @@ def _measure(config: Config, key: str) -> CoverageMap:
         "COVERAGE_CORE": "ctrace",
     })
     env.pop("COVERAGE_PROCESS_START", None)
+    env["MUTGATE_IMPORTS"] = str(config.state_dir / IMPORTS_FILE)
     cmd = [sys.executable, "-m", "pytest", "-p", "mutgate.plugins.coverage_plugin",
+           "-p", "mutgate.plugins.import_graph",
            "-W", "ignore::coverage.exceptions.CoverageWarning", "-q", "--no-header",
            "-o", "console_output_style=classic", *pytest_base_args(config)]
     started = time.perf_counter()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 
 from mutgate import __version__, coverage_map
 from mutgate.config import Config
@@ -32,12 +33,13 @@ def suite_hash(config: Config) -> str:
     return digest.hexdigest()
 
 
-def fingerprint(config: Config, cov: CoverageMap, mutant: Mutant, suite: str, source: str
-                ) -> str:
+def fingerprint(config: Config, cov: CoverageMap, mutant: Mutant, suite: str, source: str,
+                importers: Mapping[str, frozenset[str]] | None = None) -> str:
     """A short hash of everything ``mutant``'s verdict depends on (see the module's doc)."""
     scope = source[slice(*mutant.target_span)] if mutant.target_span else source
     covering = sorted(set(mutant.covered_by))
-    wider = confirmation_tests(config, cov, mutant) if config.confirm != "off" else []
+    wider = (confirmation_tests(config, cov, mutant, importers) if config.confirm != "off"
+             else [])
     tests = sorted(set(covering) | set(wider))
     digest = hashlib.sha256()
     digest.update(json.dumps([__version__, mutant.id, config.settings(),

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mutgate import coverage_map, exclusions
+from mutgate import coverage_map, exclusions, importers
 from mutgate.config import Config, config_words, names_a_path, pytest_config
 from mutgate.confirm import as_confirmation, survivors_to_confirm
 from mutgate.coverage_map import CoverageMap
@@ -30,7 +30,7 @@ from mutgate.generate import (
 )
 from mutgate.in_diff import on_changed_lines
 from mutgate.lock import run_lock
-from mutgate.module_names import foreign_copies
+from mutgate.module_names import foreign_copies, module_name
 from mutgate.mutant import Mutant
 from mutgate.outcome import DETECTED, KILLED, SKIPPED, SURVIVED
 from mutgate.reuse import fingerprint, suite_hash
@@ -97,7 +97,9 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
     mutants, excluded = _without_excluded(config, mutants)
     suite = suite_hash(config)
     sources = {file: read_source(config.root, file) for file in {m.file for m in mutants}}
-    fingerprints = {m.id: fingerprint(config, cov, m, suite, sources[m.file]) for m in mutants}
+    seen_by = _importers(config, cov, mutants)
+    fingerprints = {m.id: fingerprint(config, cov, m, suite, sources[m.file], seen_by)
+                    for m in mutants}
     jobs_count = config.effective_jobs
     # A PR check runs every covering test against each mutant on a changed line (the kill
     # matrix), so the tests that kill none of them are known, not guessed.
@@ -131,7 +133,8 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
         executed = _execute(config, cov, todo, store, run_id, jobs_count, progress, flaky,
                             full)
         if config.confirm != "off":
-            _confirm(config, cov, mutants, store, run_id, jobs_count, flaky, echo, progress)
+            _confirm(config, cov, mutants, store, run_id, jobs_count, flaky, echo, progress,
+                     seen_by)
     except BaseException:
         store.finish_run(run_id, time.perf_counter() - started, state="interrupted")
         raise
@@ -211,6 +214,26 @@ def _select(config: Config, mutants: list[Mutant], selection: Selection):
     return mutants, changed
 
 
+def _importers(config: Config, cov: CoverageMap, mutants: list[Mutant]
+               ) -> dict[str, frozenset[str]]:
+    """For each file with mutants that need a fresh import: the tests of every test file
+    that imports its module, directly or through other modules."""
+    files = {m.file for m in mutants if m.swap_target is None}
+    if not files:
+        return {}
+    graph = importers.load_graph(config.state_dir / coverage_map.IMPORTS_FILE)
+    modules = importers.modules_of_test_files(config.root, cov.module_files, cov.test_files)
+    by_test_file: dict[str, list[str]] = {}
+    for test in cov.durations:
+        by_test_file.setdefault(test.split("::", 1)[0], []).append(test)
+    found = {}
+    for file in files:
+        name = module_name(str(config.root), file)
+        test_files = importers.importing_test_files(graph, name, modules)
+        found[file] = frozenset(t for f in test_files for t in by_test_file.get(f, ()))
+    return found
+
+
 def _without_excluded(config: Config, mutants: list[Mutant]
                       ) -> tuple[list[Mutant], list[Mutant]]:
     """(mutants to run, mutants on lines the project's coverage configuration excludes)."""
@@ -252,11 +275,12 @@ def _execute(config: Config, cov: CoverageMap, todo: list[Mutant], store: Store,
 
 
 def _confirm(config: Config, cov: CoverageMap, mutants: list[Mutant], store: Store,
-             run_id: int, jobs_count: int, flaky: set[str], echo, progress=None) -> None:
+             run_id: int, jobs_count: int, flaky: set[str], echo, progress=None,
+             seen_by: dict[str, frozenset[str]] | None = None) -> None:
     by_id = {m.id: m for m in mutants}
     pending = [by_id[row["id"]] for row in store.mutants(run_id, SURVIVED)
                if row["confirmed"] is None and row["id"] in by_id]
-    nothing_more, wider = survivors_to_confirm(config, cov, pending, flaky)
+    nothing_more, wider = survivors_to_confirm(config, cov, pending, flaky, seen_by)
     store.confirm(run_id, nothing_more)
     if not wider:
         return

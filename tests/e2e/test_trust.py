@@ -61,7 +61,17 @@ def test_a_test_reading_a_cache_another_test_filled_kills_the_cached_function(tr
         assert mutant["status"] == "killed"
         assert mutant["killed_by"] == "tests/test_cache.py::test_square_reads_the_cache"
         assert "never ran its lines" in mutant["detail"]
-    assert "confirming 2 survivor(s)" in done.stderr
+    assert "confirming 3 survivor(s)" in done.stderr
+
+
+def test_a_test_module_that_imports_a_constant_second_confirms_its_survivor(trust_run):
+    _, _, found = trust_run
+    # test_a_imports_first's collection ran limits.py; test_b_reads_limit found it imported.
+    mutant = found[("limits.py", 4, "operator.arith")]
+    assert mutant["covered_by"] == ["tests/test_a_imports_first.py::test_cap_runs"]
+    assert mutant["status"] == "killed"
+    assert mutant["killed_by"] == "tests/test_b_reads_limit.py::test_limit"
+    assert mutant["path"] == "fresh"
 
 
 def test_an_import_time_system_exit_is_a_kill_with_its_reason(trust_run):
@@ -84,8 +94,9 @@ def test_without_confirmation_the_cache_survivors_say_they_are_unconfirmed(tmp_p
     found = mutants(project)
     cached = [found[("cache.py", 13, op)] for op in ("operator.arith", "return.none")]
     assert [m["status"] for m in cached] == ["survived", "survived"]
+    assert found[("limits.py", 4, "operator.arith")]["status"] == "survived"
     assert [m["confirmed"] for m in cached] == [None, None]
-    assert "2 not confirmed against the wider tests" in done.stdout
+    assert "3 not confirmed against the wider tests" in done.stdout
     # The parametrized ids name the other case in the workers than in the coverage run: each
     # mutant still meets the case that tests its function, so none survives there.
     scale = [m for key, m in found.items() if key[0] == "scale.py"]
