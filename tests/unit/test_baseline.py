@@ -651,6 +651,33 @@ def test_a_full_run_measures_a_sampled_score_it_falls_within() -> None:
                               "sampled baseline's 95% interval [59.58%, 98.21%] contains it)")
 
 
+def test_a_full_run_equal_to_a_sampled_score_leaves_it_measured_fully() -> None:
+    old = make_baseline(sample_of(8, 2, ci95=[49.02, 94.33]), PROJECT)
+    data, message = update_baseline(old, run_with_score(8, 2), PROJECT, allow_decrease=False)
+    assert data["overall"]["measured"] == {"run": "full", "mutants": 10}
+    assert message.startswith("baseline score unchanged at 80.00% (measured on a full run now, "
+                              "not on a sample of 10 mutants)")
+
+
+def test_a_full_run_at_a_sampled_scores_lower_bound_is_no_drop() -> None:
+    old = make_baseline(sample_of(9, 1, ci95=[50.0, 98.21]), PROJECT)
+    _, message = update_baseline(old, run_with_score(5, 5), PROJECT, allow_decrease=False)
+    assert message.startswith("baseline score set from 90.00% to 50.00% by a full run")
+
+
+def test_a_sample_whose_upper_bound_is_the_score_is_no_confident_drop() -> None:
+    old = make_baseline(run_with_score(9, 1), PROJECT)  # 90.00%
+    data, message = update_baseline(old, sample_of(7, 3, ci95=[39.68, 90.0]), PROJECT, False)
+    assert data["overall"] == old["overall"]
+    assert message.startswith("baseline score kept at 90.00% (the sample's 70.00%")
+
+
+def test_a_sample_whose_lower_bound_is_a_sampled_score_does_not_raise_it() -> None:
+    old = make_baseline(sample_of(6, 4, ci95=[31.27, 83.18]), PROJECT)  # sampled, 60.00%
+    data, _ = update_baseline(old, sample_of(9, 1, ci95=[60.0, 98.21]), PROJECT, False)
+    assert data["overall"]["score"] == 60.0
+
+
 def test_a_full_run_below_a_sampled_scores_interval_is_a_drop() -> None:
     old = make_baseline(sample_of(9, 1, ci95=[59.58, 98.21]), PROJECT)
     with pytest.raises(BaselineDecrease, match="would drop from 90.00% to 50.00%"):
@@ -721,10 +748,12 @@ def test_a_legacy_baseline_is_not_stale_for_lacking_the_record() -> None:
 
 
 def test_the_committed_baseline_of_this_repository_still_loads() -> None:
+    """`.ci/run` gates mutgate with it: it must load as the baseline of this project."""
     from mutgate.baseline import is_sampled
+    from mutgate.config import project_name
 
-    path = Path(__file__).resolve().parents[2] / "mutgate-baseline.json"
-    data = load_baseline(path, "mutgate")
+    root = Path(__file__).resolve().parents[2]
+    data = load_baseline(root / "mutgate-baseline.json", project_name(root))
     assert data["overall"]["score"] is not None
     assert is_sampled(data) == (data["overall"]["ci95"] is not None)
 

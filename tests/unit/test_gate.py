@@ -540,8 +540,10 @@ def test_a_legacy_sampled_baseline_is_judged_by_its_lower_bound() -> None:
 
 def test_the_committed_baseline_of_this_repository_can_judge_a_run() -> None:
     """`.ci/run` gates mutgate with the committed mutgate-baseline.json: it must still work."""
-    path = Path(__file__).resolve().parents[2] / "mutgate-baseline.json"
-    base = load_baseline(path, "mutgate")
+    from mutgate.config import project_name
+
+    root = Path(__file__).resolve().parents[2]
+    base = load_baseline(root / "mutgate-baseline.json", project_name(root))
     run = scored(9, 1, operators=base["operators"], settings=base["settings"], sampled=True,
                  ci95=[59.58, 98.21])
     verdict = judge(run, base, tolerance=3.0, survivor_rule="off")
