@@ -151,6 +151,12 @@ class Browser:
                          button="left", clickCount=1)
         self.settle()
 
+    def type(self, selector: str, text: str) -> None:
+        """Focus the first element matching ``selector`` and type ``text`` into it."""
+        self.js(f"document.querySelector({json.dumps(selector)}).focus()")
+        self.command("Input.insertText", text=text)
+        self.settle()
+
     def screenshot(self, path: Path, full_page: bool = False) -> bytes:
         """A PNG of the viewport (or of the whole page), written to ``path``."""
         params: dict[str, Any] = {"format": "png"}

@@ -399,3 +399,35 @@ def test_a_large_file_s_page_opens_and_n_reaches_a_survivor_far_down(
     assert state["line"] == f"L{last}" and state["visible"] and state["body"]
     browser.press("p")
     assert browser.js(CURRENT)["visible"]
+
+
+def test_the_file_table_sorts_folders_and_their_files_and_counts_what_a_search_shows(
+    browser: Browser, tmp_path: Path
+) -> None:
+    plan = {"src/a/one.py": ["survived", "killed"], "src/a/two.py": ["survived"] * 3,
+            "src/b/three.py": ["survived"] * 2 + ["killed"], "src/b/four.py": ["killed"]}
+    found = [mutant(10 * f + n, path, 2, status, "operator.arith")
+             for f, (path, statuses) in enumerate(plan.items())
+             for n, status in enumerate(statuses)]
+    results = {"score": None, "counts": {}, "total": len(found), "run": {}, "mutants": found}
+    index = write_html(results, dict.fromkeys(plan, SOURCE), [], tmp_path / "html")
+    order = ("Array.from(document.querySelectorAll('tr.file-row')).map(function (r) {"
+             " return r.dataset.path; })")
+    browser.open(index.as_uri() + "#sort=-survived")  # folders by their survivors: a 4, b 2
+    assert browser.js(order) == ["src/a/two.py", "src/a/one.py", "src/b/three.py",
+                                 "src/b/four.py"]
+    browser.open(index.as_uri() + "#sort=score")  # a (20%) before b (50%); 0% before 50%
+    assert browser.js(order) == ["src/a/two.py", "src/a/one.py", "src/b/three.py",
+                                 "src/b/four.py"]
+    browser.open(index.as_uri() + "#sort=-score")
+    assert browser.js(order) == ["src/b/four.py", "src/b/three.py", "src/a/one.py",
+                                 "src/a/two.py"]
+    browser.type("#file-search", "t")  # two.py, three.py
+    shown = ("Array.from(document.querySelectorAll('tr.file-row')).filter(function (r) {"
+             " return r.getBoundingClientRect().height > 0; }).map(function (r) {"
+             " return r.dataset.path; })")
+    assert browser.js(shown) == ["src/b/three.py", "src/a/two.py"]
+    assert browser.js("document.getElementById('files-shown').textContent") == (
+        "2 of 4 files, 5 survived")
+    browser.click("tbody.folder[data-path='src/b'] .folder-toggle")
+    assert browser.js(shown) == ["src/a/two.py"]
