@@ -129,9 +129,10 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
          + (f", {len(reused)} results reused" if reused else "")
          + f", {len(todo)} to run with {jobs_count} job(s)")
     flaky: set[str] = set()
+    rss: dict[int, list[float]] = {}
     try:
         executed = _execute(config, cov, todo, store, run_id, jobs_count, progress, flaky,
-                            full)
+                            full, rss)
         if config.confirm != "off":
             _confirm(config, cov, mutants, store, run_id, jobs_count, flaky, echo, progress,
                      seen_by)
@@ -139,7 +140,8 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
         store.finish_run(run_id, time.perf_counter() - started, state="interrupted")
         raise
     wall = time.perf_counter() - started
-    _finish(store, run_id, selection, wall, executed, len(reused), sorted(flaky))
+    _finish(store, run_id, selection, wall, executed, len(reused), sorted(flaky),
+            [[round(first, 1), round(last, 1)] for first, last in rss.values()])
     return RunOutcome(run_id, len(mutants), executed, len(reused), wall, changed)
 
 
@@ -259,9 +261,11 @@ def _selected_by(selection: Selection, on_changed: int) -> str:
 
 
 def _execute(config: Config, cov: CoverageMap, todo: list[Mutant], store: Store, run_id: int,
-             jobs_count: int, progress, flaky: set[str], full: set[str]) -> int:
+             jobs_count: int, progress, flaky: set[str], full: set[str],
+             rss: dict[int, list[float]]) -> int:
     jobs = make_jobs(todo, cov, config.timeout_factor, config.timeout_constant, full)
-    done = _dispatch(config, cov, jobs, store, run_id, jobs_count, progress, flaky, len(todo))
+    done = _dispatch(config, cov, jobs, store, run_id, jobs_count, progress, flaky, len(todo),
+                     rss=rss)
     # A worker that saw a test pass twice may have trusted a test another worker found flaky:
     # a mutant killed by a flaky test is run again without the flaky tests.
     suspects = [m for m in store.mutants(run_id, KILLED) if m["killed_by"] in flaky]
@@ -293,7 +297,10 @@ def _confirm(config: Config, cov: CoverageMap, mutants: list[Mutant], store: Sto
 
 def _dispatch(config: Config, cov: CoverageMap, jobs: list[Job], store: Store, run_id: int,
               jobs_count: int, progress, flaky: set[str], total: int,
-              transform: Callable | None = None) -> int:
+              transform: Callable | None = None, rss: dict[int, list[float]] | None = None
+              ) -> int:
+    """Run ``jobs`` in the pool, recording results as they arrive; ``rss`` collects each
+    worker's resident memory after its first and its last batch (MiB)."""
     if not jobs:
         return 0
     batches = make_batches(jobs, cov, jobs_count)
@@ -320,6 +327,8 @@ def _dispatch(config: Config, cov: CoverageMap, jobs: list[Job], store: Store, r
             results = [r for r in map(transform, results) if r is not None]
         store.record(run_id, results)
         flaky.update(outcome.flaky_tests)
+        if outcome.worker and rss is not None:
+            rss.setdefault(outcome.worker, [outcome.rss_mb, outcome.rss_mb])[1] = outcome.rss_mb
         done += len(outcome.results)
         for result in results:
             key = "killed" if result.status in DETECTED else result.status
@@ -330,12 +339,13 @@ def _dispatch(config: Config, cov: CoverageMap, jobs: list[Job], store: Store, r
 
 
 def _finish(store: Store, run_id: int, selection: Selection, wall: float, executed: int,
-            reused: int, flaky: list[str]) -> None:
+            reused: int, flaky: list[str], worker_rss_mb: list[list[float]]) -> None:
     counts = store.counts(run_id)
     info = store.run_info(run_id)
     options = {k: v for k, v in info.items()
                if k not in ("id", "started_at", "finished_at", "state", "jobs", "wall_s")}
-    options.update(executed=executed, reused=reused, flaky_tests=flaky)
+    options.update(executed=executed, reused=reused, flaky_tests=flaky,
+                   worker_rss_mb=worker_rss_mb)
     if selection.sample is not None:
         detected = sum(counts.get(s, 0) for s in DETECTED)
         scored = detected + counts.get(SURVIVED, 0)

@@ -310,6 +310,7 @@ class Store:
             "operators": info.get("operators", []), "settings": info.get("settings", {}),
             "flaky_tests": info.get("flaky_tests", []),
             "on_changed_lines": info.get("on_changed_lines"),
+            "worker_rss_mb": info.get("worker_rss_mb", []),
         }
         value = score(counts)
         return {"score": None if value is None else round(value, 2), "counts": counts,

@@ -81,6 +81,14 @@ def test_an_import_time_system_exit_is_a_kill_with_its_reason(trust_run):
     assert "SystemExit" in mutant["detail"]
 
 
+def test_each_worker_reports_its_memory_after_its_first_and_last_batch(trust_run):
+    project, _, _ = trust_run
+    done = mutgate(project, "results", "--json")
+    rss = json.loads(done.stdout)["run"]["worker_rss_mb"]
+    assert 1 <= len(rss) <= 2
+    assert all(len(pair) == 2 and 10 < pair[0] < 2000 and 10 < pair[1] < 2000 for pair in rss)
+
+
 def test_every_trust_mutant_is_killed_and_nothing_is_left_unexplained(trust_run):
     _, done, found = trust_run
     assert {m["status"] for m in found.values()} == {"killed"}

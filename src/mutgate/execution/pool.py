@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from mutgate.errors import ConfigError
-from mutgate.execution.batch import BatchOutcome, RunContext
+from mutgate.execution.batch import BatchOutcome, RunContext, resident_mb
 from mutgate.execution.fresh import run_fresh
 from mutgate.execution.isolated import run_isolated
 from mutgate.execution.project_modules import import_ahead
@@ -96,7 +96,7 @@ def run_batch(ctx: RunContext, jobs: list[Job]) -> BatchOutcome:
     results = [run_one(ctx, job) for job in jobs]
     warm = _WORKER.get("session")
     flaky = sorted(warm.unusable) if isinstance(warm, WarmSession) else []
-    return BatchOutcome(results, flaky)
+    return BatchOutcome(results, flaky, os.getpid(), resident_mb())
 
 
 def _check_tests(ctx: RunContext, jobs: list[Job]) -> None:
