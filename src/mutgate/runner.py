@@ -291,14 +291,46 @@ def _confirm(config: Config, cov: CoverageMap, mutants: list[Mutant], store: Sto
     echo(f"confirming {len(wider)} survivor(s) against the other tests of their "
          + ("suite" if config.confirm == "suite" else "module"))
     jobs = make_jobs(wider, cov, config.timeout_factor, config.timeout_constant)
+    found: list[Result] = []
     _dispatch(config, cov, jobs, store, run_id, jobs_count, progress, flaky, len(jobs),
-              transform=as_confirmation)
+              transform=as_confirmation, collected=found)
+    kills = [r for r in found if r.status in DETECTED and r.killed_by in cov.durations]
+    if kills:
+        _verify_kills(config, cov, by_id, kills, store, run_id, jobs_count, flaky)
+
+
+def _verify_kills(config: Config, cov: CoverageMap, by_id: dict[str, Mutant],
+                  kills: list[Result], store: Store, run_id: int, jobs_count: int,
+                  flaky: set[str]) -> None:
+    """A kill found by confirmation counts only when its test fails alone with the mutant and
+    passes alone without it: a test that fails only after others it did not follow in the
+    project's own run (files written, state left behind) proves nothing about the mutant."""
+    alone = []
+    for result in kills:
+        mutant = replace(by_id[result.mutant_id], covered_by=(result.killed_by,))
+        alone += [mutant, replace(mutant, id=f"{mutant.id}:unmutated",
+                                  replacement=mutant.original)]
+    verdicts: list[Result] = []
+    _dispatch(config, cov, make_jobs(alone, cov, config.timeout_factor,
+                                     config.timeout_constant),
+              store, run_id, jobs_count, None, flaky, len(alone), collected=verdicts,
+              record=False)
+    status = {r.mutant_id: r.status for r in verdicts}
+    for result in kills:
+        if (status.get(result.mutant_id) in DETECTED
+                and status.get(f"{result.mutant_id}:unmutated") == SURVIVED):
+            continue
+        store.record(run_id, [Result(
+            result.mutant_id, SURVIVED, None, result.tests_run, result.duration_ms,
+            detail=f"{result.killed_by} failed only after other tests, not alone with the "
+                   "mutant, or failed alone without it: not counted as a kill",
+            confirmed=False, path=result.path)])
 
 
 def _dispatch(config: Config, cov: CoverageMap, jobs: list[Job], store: Store, run_id: int,
               jobs_count: int, progress, flaky: set[str], total: int,
-              transform: Callable | None = None, rss: dict[int, list[float]] | None = None
-              ) -> int:
+              transform: Callable | None = None, rss: dict[int, list[float]] | None = None,
+              collected: list[Result] | None = None, record: bool = True) -> int:
     """Run ``jobs`` in the pool, recording results as they arrive; ``rss`` collects each
     worker's resident memory after its first and its last batch (MiB)."""
     if not jobs:
@@ -325,7 +357,10 @@ def _dispatch(config: Config, cov: CoverageMap, jobs: list[Job], store: Store, r
         results = outcome.results
         if transform is not None:
             results = [r for r in map(transform, results) if r is not None]
-        store.record(run_id, results)
+        if record:
+            store.record(run_id, results)
+        if collected is not None:
+            collected.extend(results)
         flaky.update(outcome.flaky_tests)
         if outcome.worker and rss is not None:
             rss.setdefault(outcome.worker, [outcome.rss_mb, outcome.rss_mb])[1] = outcome.rss_mb
