@@ -2,7 +2,8 @@
 
 One run of the project's pytest under coverage.py, with one coverage context per test item
 (`mutgate.plugins.coverage_plugin`). It doubles as the check that the unmutated suite passes.
-The map is cached in `.mutgate/` keyed by a hash of the sources, tests and settings.
+The map is saved in `.mutgate/` with what it was measured against; the next run measures
+again only the tests whose coverage can have changed (`mutgate.coverage_delta`).
 """
 
 from __future__ import annotations
@@ -13,16 +14,20 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from mutgate import __version__, coverage_delta
+from mutgate.atomic import write_text_atomic
 from mutgate.config import Config, is_test_file
+from mutgate.coverage_delta import ALL, REUSE, Contexts, Plan
 from mutgate.errors import ConfigError, SuiteError
 
 IMPORT_TIME = ""  # coverage's default context: lines run outside any test (imports, collection)
 COLLECT_CONTEXT = "mutgate-collect:"  # + a test module's node id: lines run while collecting it
 IMPORTS_FILE = "imports.json"  # which module imports which (mutgate.plugins.import_graph)
-MAP_VERSION = 5
+MAP_VERSION = 6
 
 
 @dataclass
@@ -43,6 +48,10 @@ class CoverageMap:
     module_files: dict[str, str] = field(default_factory=dict)
     #: A digest of each parametrized test's parameters (`mutgate.test_identity`).
     params: dict[str, str] = field(default_factory=dict)
+    #: What coverage recorded, before the import-time rule, and what the map was measured
+    #: against: an incremental run starts from them (`mutgate.coverage_delta`).
+    contexts: Contexts = field(default_factory=Contexts)
+    snapshot: coverage_delta.Snapshot | None = None
     _file_tests: dict[str, frozenset[str]] = field(default_factory=dict, repr=False,
                                                    compare=False)
 
@@ -71,6 +80,8 @@ class CoverageMap:
             "params": self.params,
             "lines": {f: {str(n): t for n, t in by.items()} for f, by in self.lines.items()},
             "import_lines": {f: sorted(s) for f, s in self.import_lines.items()},
+            "contexts": self.contexts.to_json(),
+            "snapshot": self.snapshot.to_json() if self.snapshot else None,
         }
 
     @classmethod
@@ -81,6 +92,9 @@ class CoverageMap:
             durations=data["durations"], startup_s=data["startup_s"], key=data["key"],
             test_files=data.get("test_files", {}), modules=data.get("modules", []),
             module_files=data.get("module_files", {}), params=data.get("params", {}),
+            contexts=Contexts.from_json(data["contexts"]) if data.get("contexts") else Contexts(),
+            snapshot=(coverage_delta.Snapshot.from_json(data["snapshot"])
+                      if data.get("snapshot") else None),
         )
 
 
@@ -108,17 +122,6 @@ def _plugin_loads(module: str, config: Config) -> bool:
     return any(module in text for text in named)
 
 
-def project_hash(config: Config) -> str:
-    """A hash of every Python file and config file of the project, and of mutgate's settings."""
-    digest = hashlib.sha256()
-    digest.update(json.dumps([MAP_VERSION, config.paths, config.tests, config.pytest_args,
-                              sys.version, os.environ.get("PYTHONHASHSEED")]).encode())
-    for path in sorted(project_files(config.root)):
-        digest.update(path.relative_to(config.root).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:20]
-
-
 def project_files(root: Path):
     """The project's own Python and configuration files (no VCS, venv or build dirs)."""
     skip = {".git", ".mutgate", ".tox", ".nox", ".venv", "venv", "node_modules", "build",
@@ -131,31 +134,140 @@ def project_files(root: Path):
 
 
 def build(config: Config, *, reuse: bool = True, echo=None) -> CoverageMap:
-    """Run the suite once under coverage and return the map (cached when nothing changed)."""
-    key = project_hash(config)
+    """The map of the project as it is now: the saved one when nothing it depends on changed,
+    else the saved one with the tests whose coverage can have changed measured again
+    (`mutgate.coverage_delta`), else the whole suite measured under coverage. Prints one line
+    saying which (``coverage: ...``)."""
+    say = echo or (lambda _line: None)
     cache = config.state_dir / "coverage-map.json"
-    if reuse and cache.exists():
-        try:
-            data = json.loads(cache.read_text(encoding="utf-8"))
-            if data.get("version") == MAP_VERSION and data.get("key") == key:
-                return CoverageMap.from_json(data)
-        except (OSError, ValueError, KeyError):
-            pass
+    old, why = _saved_map(cache, config.root) if reuse else (None, "--no-reuse")
+    now = snapshot(config, old)
+    decision = coverage_delta.plan(old, now, config.root) if old else Plan(ALL, why)
+    if decision.action == REUSE:
+        assert old is not None
+        if old.key != now.key:  # only files no test imports changed: remember them
+            old = replace(old, key=now.key, snapshot=now)
+            _save(cache, old)
+        say(f"coverage: reused the map ({decision.why})")
+        return old
     config.state_dir.mkdir(exist_ok=True)
-    if echo:
-        echo("Running the test suite once under coverage to map tests to lines...")
-    cov_map = _measure(config, key)
-    tmp = cache.with_suffix(".tmp")
-    tmp.write_text(json.dumps(cov_map.to_json()), encoding="utf-8")
-    os.replace(tmp, cache)
-    return cov_map
+    if decision.action == ALL:
+        say("Running the test suite once under coverage to map tests to lines...")
+        cov = _measure_all(config, now)
+        say(f"coverage: measured all {len(cov.durations)} tests ({decision.why})")
+    else:
+        assert old is not None
+        cov, count = _measure_some(config, now, old, decision)
+        say(f"coverage: re-measured {count} of {len(cov.durations)} tests ({decision.why})")
+    _save(cache, cov)
+    return cov
 
 
-def _measure(config: Config, key: str) -> CoverageMap:
+def _saved_map(cache: Path, root: Path) -> tuple[CoverageMap | None, str]:
+    """The map an earlier run saved, or None and why there is none to start from."""
+    if not cache.exists():
+        return None, "no map from an earlier run"
+    try:
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        if data.get("version") != MAP_VERSION:
+            return None, "the saved map is of another format"
+        cov = CoverageMap.from_json(data)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None, "the saved map is unreadable"
+    if cov.snapshot is None:
+        return None, "the saved map is unreadable"
+    here = os.path.realpath(root)
+    if cov.snapshot.root != here:  # the project moved (a CI cache restored elsewhere)
+        cov = replace(cov, module_files=coverage_delta.moved(cov.module_files,
+                                                             cov.snapshot.root, here))
+    return cov, ""
+
+
+def _save(cache: Path, cov: CoverageMap) -> None:
+    write_text_atomic(cache, json.dumps(cov.to_json()))
+
+
+def snapshot(config: Config, old: CoverageMap | None = None) -> coverage_delta.Snapshot:
+    """The project's files and environment now. Test files that are no Python file (doctest
+    text files) are known from ``old``'s tests."""
+    files = set(project_files(config.root))
+    for test_file in (old.test_files if old else ()):
+        path = config.root / test_file
+        if path.is_file():
+            files.add(path)
+    settings = [config.paths, config.tests, config.pytest_args, pytest_base_args(config),
+                {name: os.environ.get(name) for name in PYTEST_VARIABLES}]
+    return coverage_delta.take_snapshot(config.root, sorted(files), settings,
+                                        f"{__version__} map {MAP_VERSION}")
+
+
+#: Environment variables that change what pytest runs.
+PYTEST_VARIABLES = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+
+
+def _measure_all(config: Config, now: coverage_delta.Snapshot) -> CoverageMap:
+    """Every test under coverage."""
+    report, contexts, startup = _run_suite(config, None)
+    durations = {t: info["duration"] for t, info in report["tests"].items()}
+    return _assemble(config, now, contexts, durations, report["params"], startup,
+                     _modules(report), report.get("module_files", {}))
+
+
+def _measure_some(config: Config, now: coverage_delta.Snapshot, old: CoverageMap,
+                  decision: Plan) -> tuple[CoverageMap, int]:
+    """``decision.tests`` (and tests ``old`` does not know) under coverage, merged into
+    ``old``; with how many tests ran."""
+    chosen = {"run": sorted(decision.tests), "known": sorted(old.durations),
+              "params": old.params}
+    report, contexts, startup = _run_suite(config, chosen)
+    measured = report["tests"]
+    gone = set(decision.tests) | set(measured) | (set(old.durations) - set(report["collected"]))
+    durations = {t: d for t, d in old.durations.items() if t not in gone}
+    durations.update((t, info["duration"]) for t, info in measured.items())
+    params = {t: p for t, p in old.params.items() if t not in gone}
+    params.update(report["params"])
+    merged = coverage_delta.merge(old.contexts, contexts, gone, set(decision.changed))
+    module_files = {name: path for name, path in old.module_files.items()
+                    if os.path.exists(path)}
+    module_files.update(report.get("module_files", {}))
+    modules = sorted(set(old.modules) | set(_modules(report)))
+    cov = _assemble(config, now, merged, durations, params, startup, modules, module_files)
+    return cov, len(measured)
+
+
+def _assemble(config: Config, now: coverage_delta.Snapshot, contexts: Contexts,
+              durations: dict[str, float], params: dict[str, str], startup: float,
+              modules: list[str], module_files: dict[str, str]) -> CoverageMap:
+    lines, import_lines = derive(contexts, durations)
+    test_files = {}
+    for nodeid in durations:
+        test_file = nodeid.split("::", 1)[0]
+        if test_file in test_files:
+            continue
+        if test_file not in now.files and (config.root / test_file).is_file():
+            # A test file that is no Python file (a doctest text file): watched from now on.
+            now.files[test_file] = hashlib.sha256(
+                (config.root / test_file).read_bytes()).hexdigest()
+        if test_file in now.files:
+            test_files[test_file] = now.files[test_file]
+    return CoverageMap(lines=lines, import_lines=import_lines, durations=durations,
+                       startup_s=startup, key=now.key, test_files=test_files,
+                       modules=modules, module_files=module_files, params=params,
+                       contexts=contexts, snapshot=now)
+
+
+def _modules(report: dict) -> list[str]:
+    return [m for m in report.get("modules", []) if not m.startswith(("mutgate", "coverage"))]
+
+
+def _run_suite(config: Config, chosen: dict | None) -> tuple[dict, Contexts, float]:
+    """One pytest session under coverage (all tests, or only ``chosen``: see the coverage
+    plugin), checked: its report, the raw contexts and the session's start-up time."""
     root = config.root
     data_file = config.state_dir / "coverage.sqlite"
     tests_file = config.state_dir / "coverage-tests.json"
-    for stale in (data_file, tests_file):
+    select_file = config.state_dir / "coverage-select.json"
+    for stale in (data_file, tests_file, select_file):
         stale.unlink(missing_ok=True)
     include = []
     for path in config.paths:
@@ -170,6 +282,11 @@ def _measure(config: Config, key: str) -> CoverageMap:
         "COVERAGE_CORE": "ctrace",
     })
     env.pop("COVERAGE_PROCESS_START", None)
+    env.pop("MUTGATE_COV_SELECT", None)
+    if chosen is not None:
+        # Through a file: thousands of test ids do not fit on a command line.
+        write_text_atomic(select_file, json.dumps(chosen))
+        env["MUTGATE_COV_SELECT"] = str(select_file)
     env["MUTGATE_IMPORTS"] = str(config.state_dir / IMPORTS_FILE)
     cmd = [sys.executable, "-m", "pytest", "-p", "mutgate.plugins.coverage_plugin",
            "-p", "mutgate.plugins.import_graph",
@@ -192,67 +309,78 @@ def _measure(config: Config, key: str) -> CoverageMap:
     if failed:
         more = f" (and {len(failed) - 5} more)" if len(failed) > 5 else ""
         raise SuiteError("the unmutated test suite fails: " + ", ".join(failed[:5]) + more)
-    if report["exitstatus"] == 5 or not tests:
+    if not report["collected"]:
         raise ConfigError(f"{root}: no tests were collected (pytest found no tests to run)")
+    # 5: no tests ran, as when every test is deselected because none needs measuring again.
     if report["exitstatus"] not in (0, 5):
         raise SuiteError(f"pytest exited with code {report['exitstatus']}: "
                          f"{_last_lines(proc.stdout + proc.stderr)}")
-    durations = {t: info["duration"] for t, info in tests.items()}
-    startup = max(0.5, wall - sum(durations.values()))
-    lines, import_lines = _read_contexts(data_file, root, list(tests))
-    test_files = {}
-    for nodeid in tests:
-        test_file = nodeid.split("::", 1)[0]
-        if test_file not in test_files and (root / test_file).is_file():
-            test_files[test_file] = hashlib.sha256((root / test_file).read_bytes()).hexdigest()
-    return CoverageMap(lines=lines, import_lines=import_lines, durations=durations,
-                       startup_s=startup, key=key, test_files=test_files,
-                       modules=[m for m in report.get("modules", []) if not m.startswith(
-                           ("mutgate", "coverage"))],
-                       module_files=report.get("module_files", {}),
-                       params=report.get("params", {}))
+    startup = max(0.5, wall - sum(info["duration"] for info in tests.values()))
+    contexts = _read_contexts(data_file, root)
+    contexts.defined_in = report["defined_in"]
+    return report, contexts, startup
 
 
-def _read_contexts(data_file: Path, root: Path, tests: list[str]):
+def _read_contexts(data_file: Path, root: Path) -> Contexts:
+    """The raw contexts of every measured file under ``root``."""
     from coverage import CoverageData
 
     data = CoverageData(basename=str(data_file))
     data.read()
-    by_module: dict[str, list[str]] = {}
-    for nodeid in tests:
-        by_module.setdefault(nodeid.split("::", 1)[0], []).append(nodeid)
-    lines: dict[str, dict[int, list[str]]] = {}
-    import_lines: dict[str, set[int]] = {}
+    found = Contexts()
     for measured in data.measured_files():
         try:
             rel = Path(measured).resolve().relative_to(root).as_posix()
         except ValueError:
             continue
-        if is_test_file(rel):
-            continue
-        by_line: dict[int, list[str]] = {}
-        collected: dict[int, set[str]] = {}
+        ran: dict[int, list[str]] = {}
+        collected: dict[int, list[str]] = {}
         at_import: set[int] = set()
         for lineno, contexts in data.contexts_by_lineno(measured).items():
-            ran = sorted(c for c in contexts
-                         if c != IMPORT_TIME and not c.startswith(COLLECT_CONTEXT))
-            modules = {c[len(COLLECT_CONTEXT):] for c in contexts
-                       if c.startswith(COLLECT_CONTEXT)}
+            tests = sorted(c for c in contexts
+                           if c != IMPORT_TIME and not c.startswith(COLLECT_CONTEXT))
+            modules = sorted(c[len(COLLECT_CONTEXT):] for c in contexts
+                             if c.startswith(COLLECT_CONTEXT))
             if IMPORT_TIME in contexts or modules:
                 at_import.add(lineno)
-                collected[lineno] = {t for m in modules for t in by_module.get(m, ())}
-            if ran:
-                by_line[lineno] = ran
+            if modules:
+                collected[lineno] = modules
+            if tests:
+                ran[lineno] = tests
+        if ran:
+            found.ran[rel] = ran
+        if at_import:
+            found.at_import[rel] = at_import
+        if collected:
+            found.collected[rel] = collected
+    return found
+
+
+def derive(contexts: Contexts, tests: Iterable[str]
+           ) -> tuple[dict[str, dict[int, list[str]]], dict[str, set[int]]]:
+    """``(lines, import_lines)`` of the map, from the raw contexts and every test's id."""
+    by_module: dict[str, set[str]] = {}
+    for nodeid in tests:
+        by_module.setdefault(nodeid.split("::", 1)[0], set()).add(nodeid)
+    lines: dict[str, dict[int, list[str]]] = {}
+    import_lines: dict[str, set[int]] = {}
+    for rel in contexts.files():
+        if is_test_file(rel):
+            continue
+        by_line = {lineno: list(ran) for lineno, ran in contexts.ran.get(rel, {}).items()}
+        at_import = contexts.at_import.get(rel, set())
+        collected = contexts.collected.get(rel, {})
         # In a file some test exercises, a line that ran at import time is covered by every
         # test that exercises the file (a test that imported the module anew in its body does
         # not own it), and by the tests of a test module being collected when it ran.
         file_tests = {t for ts in by_line.values() for t in ts}
         for lineno in at_import if file_tests else ():
-            covering = set(by_line.get(lineno, ())) | collected[lineno] | file_tests
-            if covering:
-                by_line[lineno] = sorted(covering)
+            covering = set(by_line.get(lineno, ())) | file_tests
+            for module in collected.get(lineno, ()):
+                covering |= by_module.get(module, set())
+            by_line[lineno] = sorted(covering)
         lines[rel] = by_line
-        import_lines[rel] = at_import
+        import_lines[rel] = set(at_import)
     return lines, import_lines
 
 

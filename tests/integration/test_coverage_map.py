@@ -171,7 +171,8 @@ def test_tests_for_orders_fastest_first(mapped) -> None:
 def test_a_project_that_turns_warnings_into_errors_is_mapped(mapped) -> None:
     root, cov, said = mapped
     assert 'filterwarnings = ["error"]' in (root / "pyproject.toml").read_text()
-    assert said == ["Running the test suite once under coverage to map tests to lines..."]
+    assert said == ["Running the test suite once under coverage to map tests to lines...",
+                    "coverage: measured all 3 tests (no map from an earlier run)"]
     assert len(cov.durations) == 3
 
 
@@ -186,32 +187,42 @@ def test_the_cached_map_is_reused_until_a_file_changes(mapped, tmp_path: Path) -
     shutil.copytree(source_root, root)
     (root / ".mutgate" / "coverage.sqlite").unlink()
     said: list[str] = []
-    assert coverage_map.build(load_config(root), echo=said.append) == cov
-    assert said == []  # nothing ran: the cached map was used
+    reused = coverage_map.build(load_config(root), echo=said.append)
+    assert said == ["coverage: reused the map (nothing changed)"]  # nothing ran
     assert not (root / ".mutgate" / "coverage.sqlite").exists()
+    assert (reused.lines, reused.durations, reused.key) == (cov.lines, cov.durations, cov.key)
+    # The project moved: the files the tests imported are found where it is now.
+    assert reused.module_files["pkg.mod"] == str((root / "pkg/mod.py").resolve())
+    assert cov.module_files["pkg.mod"] == str((source_root / "pkg/mod.py").resolve())
 
     test_file = root / "tests/test_mod.py"
     test_file.write_text(test_file.read_text().replace("small(3)", "small(30) is False and "
                                                        "small(3)"))
     rebuilt = coverage_map.build(load_config(root), echo=said.append)
-    assert said == ["Running the test suite once under coverage to map tests to lines..."]
+    assert said[1:] == ["coverage: re-measured 3 of 3 tests "
+                        "(1 changed file: tests/test_mod.py)"]
     assert rebuilt.key != cov.key
     assert rebuilt.lines["pkg/mod.py"][7] == [T_SMALL]
     assert rebuilt.test_files["tests/test_mod.py"] == hashlib.sha256(
         test_file.read_bytes()).hexdigest()
     again: list[str] = []
     assert coverage_map.build(load_config(root), echo=again.append) == rebuilt
-    assert again == []
+    assert again == ["coverage: reused the map (nothing changed)"]
 
 
-def test_project_hash_changes_with_sources_and_settings(mapped, tmp_path: Path) -> None:
+def test_the_snapshot_changes_with_sources_and_settings(mapped, tmp_path: Path) -> None:
     source_root, cov, _ = mapped
     root = tmp_path / "copy"
     shutil.copytree(source_root, root, ignore=shutil.ignore_patterns(".mutgate"))
-    assert coverage_map.project_hash(load_config(root)) == cov.key
-    assert coverage_map.project_hash(load_config(root, {"pytest_args": "-k big"})) != cov.key
+    assert coverage_map.snapshot(load_config(root)).key == cov.key
+    settings = coverage_map.snapshot(load_config(root, {"pytest_args": "-k big"}))
+    assert settings.key != cov.key
+    assert settings.files == cov.snapshot.files
     (root / "pkg/other.py").write_text(OTHER + "\n# touched\n")
-    assert coverage_map.project_hash(load_config(root)) != cov.key
+    touched = coverage_map.snapshot(load_config(root))
+    assert touched.environment == cov.snapshot.environment
+    assert {f for f in touched.files if touched.files[f] != cov.snapshot.files[f]} == {
+        "pkg/other.py"}
 
 
 def test_a_failing_test_is_a_suite_error_that_names_it(tmp_path: Path, make_project) -> None:

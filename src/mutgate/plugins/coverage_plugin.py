@@ -2,11 +2,15 @@
 
 It starts coverage.py when imported, which happens before the project's conftest files and
 packages are imported, records each test's outcome and duration, and writes them as JSON.
-Configured through environment variables set by `mutgate.coverage_map`.
+Configured through environment variables set by `mutgate.coverage_map`. With
+``MUTGATE_COV_SELECT`` (a JSON file: the ids of the tests to measure again, every id of the
+earlier map and its parameter digests) the whole suite is still collected, but only those
+tests, and tests the earlier map did not know, run: `mutgate.coverage_delta`.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import sys
@@ -15,7 +19,7 @@ import coverage
 import pytest
 
 from mutgate.module_names import module_files
-from mutgate.test_identity import param_digest
+from mutgate.test_identity import param_digest, resolve
 
 _cov = coverage.Coverage(
     data_file=os.environ["MUTGATE_COV_DATA"],
@@ -31,6 +35,9 @@ _cov.start()
 _tests: dict[str, dict] = {}
 _errors: list[str] = []
 _params: dict[str, str] = {}
+_ROOT = os.path.realpath(os.getcwd())  # mutgate starts pytest in the project's root
+_collected: list[str] = []
+_defined_in: dict[str, str] = {}
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -69,6 +76,47 @@ def pytest_collectreport(report):
         _errors.append(report.nodeid or "<session>")
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items):
+    # After the -k/-m deselection of pytest's own hooks: what a full run would run.
+    for item in items:
+        _collected.append(item.nodeid)
+        defined = _defining_file(item)
+        if defined is not None:
+            _defined_in[item.nodeid] = defined
+    chosen_file = os.environ.get("MUTGATE_COV_SELECT")
+    if not chosen_file:
+        return
+    with open(chosen_file, encoding="utf-8") as handle:
+        chosen = json.load(handle)
+    known = set(chosen["known"])
+    by_id = {item.nodeid: item for item in items}
+    # An id whose parameters differ here stands for every case of its function.
+    keep = {id(item) for item in resolve(by_id, chosen["run"], chosen["params"])}
+    selected = [item for item in items if id(item) in keep or item.nodeid not in known]
+    deselected = [item for item in items if id(item) not in keep and item.nodeid in known]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+def _defining_file(item) -> str | None:
+    """The project file that defines ``item``'s test function, when it is not the file the
+    item was collected from (a test class inherited from another test module)."""
+    function = getattr(item, "function", None)
+    try:
+        code = inspect.unwrap(function).__code__ if function is not None else None
+    except (AttributeError, ValueError):  # not a plain function, or a wrapper loop
+        return None
+    if code is None or not os.path.isabs(code.co_filename):
+        return None
+    defined = os.path.realpath(code.co_filename)
+    if defined == os.path.realpath(str(item.path)):
+        return None
+    rel = os.path.relpath(defined, _ROOT)
+    return None if rel.startswith("..") else rel.replace(os.sep, "/")
+
+
 def pytest_collection_finish(session):
     for item in session.items:
         _tests.setdefault(item.nodeid, {"duration": 0.0, "outcome": "not-run"})
@@ -83,6 +131,6 @@ def pytest_sessionfinish(session, exitstatus):
     _cov.save()
     out = {"tests": _tests, "collect_errors": _errors, "exitstatus": int(exitstatus),
            "modules": sorted(sys.modules), "module_files": module_files(sys.modules),
-           "params": _params}
+           "params": _params, "collected": _collected, "defined_in": _defined_in}
     with open(os.environ["MUTGATE_COV_TESTS"], "w", encoding="utf-8") as handle:
         json.dump(out, handle)

@@ -1,0 +1,247 @@
+"""The incremental coverage map (issue 13): what changed since the map was measured, which
+tests to measure again, and how their new coverage replaces their old.
+
+The map keeps what it was measured against (a `Snapshot`): a hash of every project file and
+of the environment every test depends on. On the next run (`plan`):
+
+- nothing changed: the map is reused;
+- the environment, a ``conftest.py`` or a configuration file changed, or a Python file that
+  the tests imported but coverage does not measure: every test is measured again;
+- otherwise only the tests whose coverage can have changed run again: the tests of changed
+  test files, every test that ran a line of a changed measured file, and tests the map does
+  not know yet. The whole suite is still collected, so what runs at import and
+  collection time is always measured anew.
+
+A test that never ran a line of a changed file can only reach its new lines through another
+changed file, whose tests then run again too. `merge` replaces the re-measured tests' old
+entries with their new ones; the import-time rule is applied afterwards, to the merged raw
+contexts (`coverage_map.derive`). docs/ci.md says where this reasoning does not hold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mutgate.coverage_map import CoverageMap
+
+#: Every test depends on these: a change to one means measuring everything again.
+CONFIG_SUFFIXES = (".toml", ".cfg", ".ini")
+SUITE_FILE = "conftest.py"
+
+#: The parts of the environment, in the order a change is reported, and how it is named.
+ENVIRONMENT = {
+    "mutgate": "mutgate or its map format changed",
+    "python": "Python changed",
+    "packages": "the installed packages changed",
+    "settings": "the test settings changed",
+    "hashseed": "PYTHONHASHSEED changed",
+}
+
+REUSE, ALL, SOME = "reuse", "all", "some"
+
+
+@dataclass
+class Contexts:
+    """What coverage recorded, before the import-time rule of `coverage_map.derive`.
+
+    Files are relative to the project's root; test files under the measured paths included.
+    """
+
+    #: ``ran[file][line]``: the tests that ran the line while they ran (in their own context).
+    ran: dict[str, dict[int, list[str]]] = field(default_factory=dict)
+    #: The lines that ran at import time or while a test module was collected.
+    at_import: dict[str, set[int]] = field(default_factory=dict)
+    #: ``collected[file][line]``: the test modules whose collection ran the line.
+    collected: dict[str, dict[int, list[str]]] = field(default_factory=dict)
+    #: A test whose function another file defines (an inherited test class): that file.
+    defined_in: dict[str, str] = field(default_factory=dict)
+
+    def files(self) -> set[str]:
+        return set(self.ran) | set(self.at_import)
+
+    def tests_of(self, file: str) -> set[str]:
+        """Every test that ran a line of ``file`` while it ran. (Not the tests of a module
+        whose collection ran some: the first test module to import a file runs all of its
+        import-time code, which would make any change re-measure all of that module's tests.
+        What runs at import and collection time is measured anew in every run anyway.)"""
+        return {t for tests in self.ran.get(file, {}).values() for t in tests}
+
+    def to_json(self) -> dict:
+        return {"ran": _lines_to_json(self.ran), "collected": _lines_to_json(self.collected),
+                "at_import": {f: sorted(lines) for f, lines in self.at_import.items()},
+                "defined_in": self.defined_in}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Contexts:
+        return cls(ran=_lines_from_json(data["ran"]),
+                   at_import={f: set(lines) for f, lines in data["at_import"].items()},
+                   collected=_lines_from_json(data["collected"]),
+                   defined_in=data["defined_in"])
+
+
+def _lines_to_json(by_file: dict[str, dict[int, list[str]]]) -> dict:
+    return {f: {str(n): names for n, names in by.items()} for f, by in by_file.items()}
+
+
+def _lines_from_json(data: dict) -> dict[str, dict[int, list[str]]]:
+    return {f: {int(n): names for n, names in by.items()} for f, by in data.items()}
+
+
+@dataclass
+class Snapshot:
+    """What a map was measured against: ``environment`` (part → value, see `ENVIRONMENT`) and
+    ``files`` (each project file, relative to the root → sha256 of its bytes). ``root``, where
+    the project was, is no part of it: a project moved keeps its map."""
+
+    environment: dict[str, str]
+    files: dict[str, str]
+    root: str = ""
+
+    @property
+    def key(self) -> str:
+        text = json.dumps([sorted(self.environment.items()), sorted(self.files.items())])
+        return _digest(text)[:20]
+
+    def to_json(self) -> dict:
+        return {"environment": self.environment, "files": self.files, "root": self.root}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Snapshot:
+        return cls(environment=data["environment"], files=data["files"], root=data["root"])
+
+
+def moved(module_files: dict[str, str], old_root: str, new_root: str) -> dict[str, str]:
+    """``module_files`` (absolute paths) of a project that moved from ``old_root``."""
+    if old_root == new_root or not old_root:
+        return module_files
+    prefix = old_root.rstrip(os.sep) + os.sep
+    return {name: new_root.rstrip(os.sep) + os.sep + path[len(prefix):]
+            if path.startswith(prefix) else path for name, path in module_files.items()}
+
+
+def take_snapshot(root: Path, files: Iterable[Path], settings: object, mutgate: str
+                  ) -> Snapshot:
+    """The snapshot of ``files`` (under ``root``) and of this process's environment;
+    ``settings`` is everything of mutgate's configuration that changes what pytest runs."""
+    hashes = {path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+              for path in files}
+    return Snapshot(environment=environment(settings, mutgate), files=hashes,
+                    root=os.path.realpath(root))
+
+
+def environment(settings: object, mutgate: str) -> dict[str, str]:
+    """The parts of the environment every test's coverage can depend on."""
+    packages = sorted(f"{dist.name}=={dist.version}"
+                      for dist in importlib.metadata.distributions())
+    return {
+        "mutgate": mutgate,
+        "python": f"{sys.implementation.cache_tag} {sys.version}",
+        "packages": _digest("\n".join(packages)),
+        "settings": _digest(json.dumps(settings, sort_keys=True)),
+        "hashseed": os.environ.get("PYTHONHASHSEED", ""),
+    }
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What `coverage_map.build` does: reuse the map (`REUSE`), measure every test (`ALL`),
+    or measure ``tests`` again (`SOME`). ``why`` ends the line the run prints."""
+
+    action: str
+    why: str
+    tests: frozenset[str] = frozenset()
+    changed: tuple[str, ...] = ()
+
+
+def plan(old: CoverageMap, now: Snapshot, root: Path) -> Plan:
+    """Compare the snapshot ``old`` was measured against with ``now``."""
+    assert old.snapshot is not None
+    for part, label in ENVIRONMENT.items():
+        if old.snapshot.environment.get(part) != now.environment.get(part):
+            return Plan(ALL, label)
+    before = old.snapshot.files
+    changed = sorted(f for f in before.keys() | now.files.keys()
+                     if before.get(f) != now.files.get(f))
+    if not changed:
+        return Plan(REUSE, "nothing changed")
+    by_file: dict[str, set[str]] = {}  # the tests each test file holds or defines
+    for test in old.durations:
+        by_file.setdefault(test.split("::", 1)[0], set()).add(test)
+    for test, file in old.contexts.defined_in.items():
+        by_file.setdefault(file, set()).add(test)
+    measured = old.contexts.files()
+    imported = _project_files_of(old.module_files.values(), root)
+    tests: set[str] = set()
+    inert = []
+    for file in changed:
+        if file.rsplit("/", 1)[-1] == SUITE_FILE or file.endswith(CONFIG_SUFFIXES):
+            return Plan(ALL, f"{file} changed")
+        if file in by_file or file in measured:
+            tests |= by_file.get(file, set()) | old.contexts.tests_of(file)
+        elif file in before and file in imported:
+            return Plan(ALL, f"{file} changed, which the tests import and coverage does "
+                             "not measure")
+        elif file in before:
+            inert.append(file)  # never imported by the tests: it cannot change what they run
+        # A new file may hold new tests: collecting finds them.
+    if len(inert) == len(changed):
+        return Plan(REUSE, f"no test imports the {_files_text(changed)}")
+    return Plan(SOME, _files_text(changed), frozenset(tests), tuple(changed))
+
+
+def _project_files_of(paths: Iterable[str], root: Path) -> set[str]:
+    """The files of ``paths`` (absolute, resolved) under ``root``, relative to it."""
+    real = os.path.realpath(root)
+    found = set()
+    for path in paths:
+        rel = os.path.relpath(path, real)
+        if not rel.startswith(".."):
+            found.add(rel.replace(os.sep, "/"))
+    return found
+
+
+def _files_text(files: list[str]) -> str:
+    """``1 changed file: a.py``, ``2 changed files: a.py, b.py``, ``12 changed files``."""
+    count = f"{len(files)} changed file{'' if len(files) == 1 else 's'}"
+    return f"{count}: {', '.join(files)}" if len(files) <= 3 else count
+
+
+def merge(old: Contexts, new: Contexts, gone: set[str], changed: set[str]) -> Contexts:
+    """The contexts of a full measurement, from ``old`` and a measurement (``new``) of some
+    tests with the whole suite collected.
+
+    ``gone``: the tests whose old entries no longer hold (measured again, or no longer
+    collected); ``changed``: files whose old lines are dropped whole (every test that ran them
+    is in ``gone``, and their line numbers moved). What ran at import and collection time, and
+    which file defines each test, come from ``new``: the collection was complete.
+    """
+    ran: dict[str, dict[int, list[str]]] = {}
+    for file, by_line in old.ran.items():
+        if file in changed:
+            continue
+        kept = {}
+        for line, tests in by_line.items():
+            left = [t for t in tests if t not in gone]
+            if left:
+                kept[line] = left
+        if kept:
+            ran[file] = kept
+    for file, by_line in new.ran.items():
+        into = ran.setdefault(file, {})
+        for line, tests in by_line.items():
+            into[line] = sorted(set(into.get(line, ())) | set(tests))
+    return Contexts(ran=ran, at_import={f: set(s) for f, s in new.at_import.items()},
+                    collected=new.collected, defined_in=new.defined_in)
