@@ -226,12 +226,12 @@ def _check_child(items: list, write_fd: int) -> None:
         enter_test_child(0)
         from _pytest.runner import runtestprotocol
 
-        failed = []
+        failing = []
         for position, item in enumerate(items):
             nextitem = items[position + 1] if position + 1 < len(items) else item
             if failed(item, nextitem, runtestprotocol):
-                failed.append(item.nodeid)
-        os.write(write_fd, json.dumps({"failed": failed}).encode() + b"\n")
+                failing.append(item.nodeid)
+        os.write(write_fd, json.dumps({"failed": failing}).encode() + b"\n")
     except BaseException:
         status = 1
     finally:
