@@ -132,8 +132,11 @@ def statement_spans(source: str) -> dict[int, tuple[int, int]]:
         if isinstance(node, _COMPOUND):
             body = getattr(node, "body", None) or getattr(node, "cases", None)
             if body:
-                starts = [body[0].lineno, *(d.lineno for d in
-                                            getattr(body[0], "decorator_list", ()))]
+                # A match statement's cases have no position of their own: their patterns do.
+                head = body[0] if hasattr(body[0], "lineno") else getattr(body[0], "pattern",
+                                                                          None)
+                starts = [getattr(head, "lineno", first + 1), *(
+                    d.lineno for d in getattr(body[0], "decorator_list", ()))]
                 last = max(first, min(starts) - 1)
         for line in range(first, last + 1):
             previous = spans.get(line)

@@ -335,3 +335,20 @@ def test_statement_spans_cover_a_whole_simple_statement_and_only_a_compound_head
     assert spans[4] == spans[5] == (4, 5)
     assert spans[6] == (6, 6)
     assert spans[1] == (1, 1)
+
+
+def test_statement_spans_of_a_match_statement_end_before_its_first_case():
+    from mutgate.generate import statement_spans
+
+    source = textwrap.dedent("""\
+        def f(x):
+            match (x,
+                   1):
+                case (0, 1):
+                    return 1
+                case _:
+                    return 2
+        """)
+    spans = statement_spans(source)
+    assert spans[2] == spans[3] == (2, 3)
+    assert spans[5] == (5, 5) and spans[7] == (7, 7)
