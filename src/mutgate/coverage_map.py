@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -308,7 +309,11 @@ def _run_suite(config: Config, chosen: dict | None) -> tuple[dict, Contexts, flo
     failed = sorted(t for t, info in tests.items() if info["outcome"] == "failed")
     if failed:
         more = f" (and {len(failed) - 5} more)" if len(failed) > 5 else ""
-        raise SuiteError("the unmutated test suite fails: " + ", ".join(failed[:5]) + more)
+        first = tests[failed[0]].get("failure")
+        again = shlex.join(["python", "-m", "pytest", *pytest_base_args(config), failed[0]])
+        raise SuiteError("the unmutated test suite fails: " + ", ".join(failed[:5]) + more
+                         + (f"; {failed[0]}: {first}" if first else "")
+                         + f"; reproduce with: {again}")
     if not report["collected"]:
         raise ConfigError(f"{root}: no tests were collected (pytest found no tests to run)")
     # 5: no tests ran, as when every test is deselected because none needs measuring again.

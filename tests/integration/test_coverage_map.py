@@ -230,7 +230,12 @@ def test_a_failing_test_is_a_suite_error_that_names_it(tmp_path: Path, make_proj
     root = make_project(tmp_path, project_files(**{"tests/test_mod.py": broken}))
     with pytest.raises(SuiteError) as info:
         coverage_map.build(load_config(root))
-    assert str(info.value) == f"the unmutated test suite fails: {T_BIG}"
+    message = str(info.value)
+    assert message.startswith(f"the unmutated test suite fails: {T_BIG}; {T_BIG}: ")
+    assert "assert 'big' == 'small'" in message
+    assert message.endswith(f"reproduce with: python -m pytest -p no:cacheprovider -p "
+                            f"no:randomly {T_BIG}")
+    assert "\n" not in message
     assert info.value.exit_code == EXIT_SUITE
 
 

@@ -67,8 +67,16 @@ def pytest_runtest_logreport(report):
     entry["duration"] += report.duration
     if report.failed:
         entry["outcome"] = "failed"
+        entry.setdefault("failure", _first_error(report.longreprtext))
     elif report.skipped and report.when != "teardown" and entry["outcome"] == "passed":
         entry["outcome"] = "skipped"
+
+
+def _first_error(text: str) -> str:
+    """The line of a failure report that says what went wrong (pytest marks it ``E``)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line[1:].strip() for line in lines if line.startswith("E ")]
+    return (errors[0] if errors else lines[-1] if lines else "")[:200]
 
 
 def pytest_collectreport(report):
