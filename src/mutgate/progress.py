@@ -83,7 +83,7 @@ class Progress:
         self.printed_at = now
 
     def _beat(self) -> None:
-        while not self.stop.wait(min(self.max_gap, 5.0)):
+        while not self.stop.wait(min(self.max_gap, 1.0)):
             self.beat()
 
     def beat(self) -> None:
