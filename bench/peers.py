@@ -79,7 +79,7 @@ def finish(tool: str, done: Done, what: str) -> Score | None:
 def why(done: Done) -> str:
     """The output's last line that names an error or warning (else its last line)."""
     lines = [line.strip() for line in done.text.splitlines() if line.strip()]
-    named = [line for line in lines if re.search(r"Error|Warning|error:", line)]
+    named = [line for line in lines if re.search(r"(Error|Warning|error): ", line)]
     return ((named or lines or [""])[-1]).removeprefix("INTERNALERROR> ")[:200]
 
 
