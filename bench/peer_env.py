@@ -47,6 +47,7 @@ class Done:
     wall: float
     marks: dict[str, float] = field(default_factory=dict)
     said: dict[str, str] = field(default_factory=dict)  # the line each mark matched
+    load: list[float] = field(default_factory=list)  # 1-minute load average before, after
 
     @property
     def text(self) -> str:
@@ -65,6 +66,7 @@ def run(cmd: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = 
     said: dict[str, str] = {}
     chunks: dict[int, list[str]] = {1: [], 2: []}
     lock = threading.Lock()
+    load = round(os.getloadavg()[0], 2)
     started = time.perf_counter()
     full_env = dict(os.environ if env is None else env, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(cmd, cwd=cwd, env=full_env, stdout=subprocess.PIPE,
@@ -94,7 +96,8 @@ def run(cmd: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = 
     wall = time.perf_counter() - started
     for reader in readers:
         reader.join(timeout=10)
-    done = Done(code, "".join(chunks[1]), "".join(chunks[2]), wall, found, said)
+    done = Done(code, "".join(chunks[1]), "".join(chunks[2]), wall, found, said,
+                [load, round(os.getloadavg()[0], 2)])
     if logfile:
         logfile.parent.mkdir(parents=True, exist_ok=True)
         logfile.write_text(f"$ {' '.join(cmd)}\n# exit {code}, {wall:.1f} s, marks {found}\n"
@@ -284,13 +287,31 @@ def save(output: Path, rows: list[dict[str, Any]], load: tuple[float, float, flo
          started: float) -> dict[str, Any]:
     """Write ``rows`` to ``output``, keeping the projects of an earlier file not run now."""
     old = json.loads(output.read_text(encoding="utf-8")) if output.is_file() else {}
+    earlier = {r["project"]: r for r in old.get("projects", [])}
     ran = {row["project"] for row in rows}
     kept = [r for r in old.get("projects", []) if r["project"] not in ran]
+    merged = [merge(earlier[row["project"]], row) if row["project"] in earlier else row
+              for row in rows]
     report = {"machine": machine(load), "wall_s": round(time.perf_counter() - started),
-              "projects": [*kept, *rows]}
+              "projects": [*kept, *merged]}
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return report
+
+
+def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``new`` with what ``old`` measured of the tools not run now (`--tools`)."""
+    merged = {**old, **new}
+    if "tools" in new:  # score_time.py: a list of tool runs
+        mine = {t["tool"] for t in new["tools"]}
+        merged["tools"] = [t if t["tool"] not in mine else next(n for n in new["tools"]
+                                                                 if n["tool"] == t["tool"])
+                           for t in old.get("tools", [])]
+        merged["tools"] += [t for t in new["tools"]
+                            if t["tool"] not in {o["tool"] for o in old.get("tools", [])}]
+    if "peers" in new:  # pr_check.py: mutgate's flow and each peer's
+        merged["peers"] = {**old.get("peers", {}), **new["peers"]}
+    return merged
 
 
 def machine(load_before: tuple[float, float, float]) -> dict[str, object]:
@@ -310,6 +331,11 @@ def table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     return "\n".join(r[0] if len(r) == 1 else
                      "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
                      for r in [head, *rows])
+
+
+def load(score: dict[str, Any]) -> str:
+    """The 1-minute load average before and after a tool's run, as `a→b`."""
+    return "→".join(f"{x:.1f}" for x in score.get("load") or ()) or "-"
 
 
 def fmt(value: float | None, digits: int = 1, suffix: str = "") -> str:

@@ -49,6 +49,7 @@ class Score:
     note: str = ""
     marks: dict[str, float] = field(default_factory=dict)
     said: dict[str, str] = field(default_factory=dict)  # the lines the marks matched
+    load: list[float] = field(default_factory=list)  # 1-minute load average before, after
 
     @property
     def score(self) -> float | None:
@@ -65,14 +66,16 @@ class Score:
         return {**asdict(self), "score": self.score, "mutants_per_s": self.rate}
 
 
-def finish(tool: str, done: Done, what: str) -> Score | None:
-    """A Score for a command that did not end well; None when it did."""
+def finish(tool: str, done: Done, what: str, ok: tuple[int, ...] = (0,)) -> Score | None:
+    """A Score for a command that did not end well (no exit code in ``ok``); None when it
+    did."""
     if done.code is None:
-        return Score(tool, "timeout", round(done.wall, 1), note=f"{what}: time limit")
-    if done.code not in (0, 1):
+        return Score(tool, "timeout", round(done.wall, 1), note=f"{what}: time limit",
+                     load=done.load)
+    if done.code not in ok:
         log(f"{tool}: {what} exited {done.code}: {done.tail(600)}")
         return Score(tool, "error", round(done.wall, 1),
-                     note=f"{what}: exit {done.code}: {why(done)}")
+                     note=f"{what}: exit {done.code}: {why(done)}", load=done.load)
     return None
 
 
@@ -89,7 +92,7 @@ def tally(tool: str, done: Done, counts: dict[str, int], detected: tuple[str, ..
     return Score(tool, "ok", round(done.wall if wall is None else wall, 1), sum(counts.values()),
                  sum(counts.get(k, 0) for k in detected), counts.get(survived, 0),
                  {k: v for k, v in counts.items() if v and k not in (*detected, survived)},
-                 note, {k: round(v, 1) for k, v in done.marks.items()}, done.said)
+                 note, {k: round(v, 1) for k, v in done.marks.items()}, done.said, done.load)
 
 
 class Tool:
@@ -189,11 +192,18 @@ class Mutmut(Tool):
                logfile: Path, what: str) -> Score:
         done = run([py, "-m", "mutmut", "run", *extra], root, timeout, logfile=logfile,
                    marks={"phase": "Running mutation testing"})
+        if "Failed to run clean test" in done.text:
+            failed = re.findall(r"^FAILED (\S+)", done.text, re.M)
+            return Score(self.name, "error", round(done.wall, 1),
+                         note=f"{what}: the unmutated suite fails in mutants/: "
+                         + (failed[-1] if failed else why(done)))
         stats = run([py, "-m", "mutmut", "export-cicd-stats"], root, 600)
         bad = finish(self.name, done, what) or finish(self.name, stats, "export-cicd-stats")
         if bad:
             return bad
         data = json.loads((root / "mutants" / "mutmut-cicd-stats.json").read_text())
+        if not data.get("total"):
+            return Score(self.name, "error", round(done.wall, 1), note=f"{what}: no mutants")
         rate = re.findall(r"([0-9.]+) mutations/second", done.text)
         return tally(self.name, done, {k: v for k, v in data.items() if k != "total"},
                      self.DETECTED, "survived",
@@ -257,7 +267,7 @@ class Moonbuggy(Tool):
         done = run([py, "-m", "moonbuggy.cli", "--source", project.package, "--json",
                     "--no-progress", *extra], root, timeout, logfile=logfile,
                    marks={"coverage": "running coverage pass"})
-        bad = finish(self.name, done, what)
+        bad = finish(self.name, done, what, (0, 1))  # 1: survivors or uncovered lines
         if bad:
             return bad
         try:
@@ -286,7 +296,7 @@ class Gremlins(Tool):
                     f"--gremlin-targets={project.package}", "--gremlin-report=json",
                     "--gremlin-parallel", "--gremlin-cache", *extra, project.tests], root,
                    timeout, logfile=logfile)
-        bad = finish(self.name, done, what)
+        bad = finish(self.name, done, what, (0, 1))  # pytest's 1: a test failed
         if (bad and bad.status == "timeout") or not report.is_file():
             return bad or Score(self.name, "error", round(done.wall, 1),
                                 note=f"{what}: no report: {why(done)}")
@@ -327,9 +337,11 @@ class CosmicRay(Tool):
         if done.code is None or ran < made:
             rest = f", about {wall * made / ran:.0f} s for all at this rate" if ran else ""
             return Score(self.name, "timeout", wall, made, ran - alive, alive,
-                         note=f"{ran} of {made} mutants done at the time limit{rest}")
+                         note=f"{ran} of {made} mutants done at the time limit{rest}",
+                         load=[init.load[0], done.load[1]])
         return Score(self.name, "ok", wall, made, ran - alive, alive,
-                     note="one worker (local distributor), whole suite per mutant")
+                     note="one worker (local distributor), whole suite per mutant",
+                     load=[init.load[0], done.load[1]])
 
 
 TOOLS: dict[str, Tool] = {t.name: t for t in (Mutgate(), Mutmut(), Irradiate(), Moonbuggy(),

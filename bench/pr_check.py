@@ -33,6 +33,7 @@ from peer_env import (
     copy_tree,
     fmt,
     git,
+    load,
     log,
     options,
     pristine,
@@ -211,19 +212,20 @@ def report(row: dict[str, Any]) -> str:
              f"comment: {row['comment']}"]
     m = row.get("mutgate")
     head = ("tool", "PR mode", "full wall s", "PR wall s", "PR / full", "PR mutants",
-            "PR score %", "note")
+            "PR score %", "PR load", "note")
     cells: list[tuple[str, ...]] = []
     if m:
         full, diff = m["full"], m["diff"]
         cells.append(("mutgate", "run --diff HEAD~1", fmt(full["wall_s"]), fmt(diff["wall_s"]),
                       fmt(ratio(diff, full), 1, "%"), str(diff["mutants"]), fmt(diff["score"]),
-                      diff["note"][:70]))
+                      load(diff), diff["note"][:70]))
     for name, p in row["peers"].items():
         cells.append((name, p["mode"], fmt(p["full"]["wall_s"]) + marker(p["full"]),
                       fmt(p["pr"]["wall_s"]) + marker(p["pr"]), fmt(ratio(p["pr"], p["full"]),
                                                                     1, "%"),
                       str(p["pr"]["mutants"] if p["pr"]["mutants"] is not None else "-"),
-                      fmt(p["pr"]["score"]), (p["pr"]["note"] or p["full"]["note"])[:70]))
+                      fmt(p["pr"]["score"]), load(p["pr"]),
+                      (p["pr"]["note"] or p["full"]["note"])[:70]))
     lines.append(table(head, cells))
     if not m:
         lines.append(f"mutgate: {row.get('mutgate_error', 'not run')}")
@@ -278,12 +280,12 @@ def marker(score: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     args = options(parser, list(TOOLS), ["mutgate", *PEERS])
-    load, started = os.getloadavg(), time.perf_counter()
+    load_before, started = os.getloadavg(), time.perf_counter()
     rows = []
     for project in choose(args.only):
         rows.append(one_project(project, args.tools, args))
         print(report(rows[-1]), flush=True)
-    out = save(args.output or OUTPUT, rows, load, started)
+    out = save(args.output or OUTPUT, rows, load_before, started)
     print("\n\n######## PR check: all projects ########")
     for row in rows:
         print(report(row))

@@ -24,7 +24,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-from peer_env import HERE, Project, choose, copy_tree, fmt, log, options, pristine, save, table
+from peer_env import (
+    HERE,
+    Project,
+    choose,
+    copy_tree,
+    fmt,
+    load,
+    log,
+    options,
+    pristine,
+    save,
+    table,
+)
 from peers import TOOLS, Mutgate, Score
 
 EXECUTED = ("killed", "survived", "timeout")
@@ -99,7 +111,7 @@ def count_tests(root: Path) -> int | None:
 
 def tools_table(rows: list[dict[str, Any]]) -> str:
     head = ("project", "tool", "status", "mutants", "wall s", "mutants/s", "score %",
-            "wall / mutgate's", "note")
+            "wall / mutgate's", "load", "note")
     lines: list[tuple[str, ...]] = []
     for row in rows:
         ours = next((t for t in row["tools"] if t["tool"] == "mutgate"), None)
@@ -112,7 +124,7 @@ def tools_table(rows: list[dict[str, Any]]) -> str:
                           str(t["mutants"] if t["mutants"] is not None else "-"),
                           fmt(t["wall_s"]), fmt(t["mutants_per_s"], 2), fmt(t["score"]),
                           ("" if t["status"] == "ok" else "≥ ") + fmt(ratio, 2, "x")
-                          if ratio else "-", t["note"][:90]))
+                          if ratio else "-", load(t), t["note"][:90]))
     return table(head, lines)
 
 
@@ -139,12 +151,12 @@ def main() -> None:
     parser.add_argument("--cosmic-on", default="isodate", help="projects cosmic-ray runs on")
     parser.add_argument("--cosmic-timeout", type=float, default=1200, help="cosmic-ray's, s")
     args = options(parser, list(TOOLS), list(TOOLS))
-    load, started = os.getloadavg(), time.perf_counter()
+    load_before, started = os.getloadavg(), time.perf_counter()
     rows = []
     for project in choose(args.only):
         rows.append(one_project(project, args.tools, args))
         print(tools_table(rows[-1:]), flush=True)
-    report = save(args.output or OUTPUT, rows, load, started)
+    report = save(args.output or OUTPUT, rows, load_before, started)
     print("\n== time to a complete score (each tool's own mutants and score; default workers)")
     print(tools_table(rows))
     print("\n== mutgate per path (executed mutants; overhead = duration_ms - tests_ms)")
