@@ -94,8 +94,7 @@ def _reimport_child(config: Any, root: str, project: list[str], job: Job, mutate
     try:
         enter_test_child(memory_limit_bytes)
         try:
-            for name in project:
-                sys.modules.pop(name, None)
+            _forget_modules(project)
             reimport.prepare(config, set(project))
         except Exception as exc:  # this pytest keeps its plugins elsewhere
             os.write(write_fd, json.dumps({"unsupported": repr(exc)}).encode() + b"\n")
@@ -149,13 +148,23 @@ def project_modules(root: str) -> list[str]:
     return [name for name in list(sys.modules) if name.split(".", 1)[0] in packages]
 
 
+def _forget_modules(names: list[str]) -> None:
+    """Drop the modules ``names`` and the import hooks their code installed in
+    ``sys.meta_path``: a fresh process has none of them, and a module that looks for its own
+    hook when imported again (six does) would otherwise find the old one."""
+    project = set(names)
+    for name in names:
+        sys.modules.pop(name, None)
+    sys.meta_path[:] = [f for f in sys.meta_path
+                        if getattr(type(f), "__module__", None) not in project]
+
+
 def _forget_project(root: str) -> None:
     """Drop the project's modules, and the old session's import hooks and warning filters (a
     project's `filterwarnings = error` applied by the warm session would turn any plugin's
     warning in the new session into an error). A collection in the configured session
     (`reimport.py`) keeps both, as the fork path does."""
-    for name in project_modules(root):
-        del sys.modules[name]
+    _forget_modules(project_modules(root))
     warnings.filters[:] = PRISTINE_WARNING_FILTERS
     warnings._filters_mutated()  # type: ignore[attr-defined]  (as catch_warnings does)
     from _pytest.assertion.rewrite import AssertionRewritingHook

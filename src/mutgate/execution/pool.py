@@ -93,10 +93,13 @@ def run_batch(ctx: RunContext, jobs: list[Job]) -> BatchOutcome:
     """The task a worker runs: every mutant of the batch, in order."""
     if ctx.isolation != "subprocess":
         _check_tests(ctx, jobs)
+    else:
+        _check_isolated(ctx, jobs)
     results = [run_one(ctx, job) for job in jobs]
     warm = _WORKER.get("session")
-    flaky = sorted(warm.unusable) if isinstance(warm, WarmSession) else []
-    return BatchOutcome(results, flaky, os.getpid(), resident_mb())
+    flaky = set(warm.unusable) if isinstance(warm, WarmSession) else set()
+    return BatchOutcome(results, sorted(flaky | _isolated_unusable()), os.getpid(),
+                        resident_mb())
 
 
 def _check_tests(ctx: RunContext, jobs: list[Job]) -> None:
@@ -111,9 +114,43 @@ def _check_tests(ctx: RunContext, jobs: list[Job]) -> None:
         pass
 
 
+def _isolated_unusable() -> set[str]:
+    unusable = _WORKER.setdefault("isolated_unusable", set())
+    assert isinstance(unusable, set)
+    return unusable
+
+
+def _check_isolated(ctx: RunContext, jobs: list[Job]) -> None:
+    """The isolated mode's unmutated check, as the warm worker's: the tests this batch needs
+    and this worker has not checked yet run once, unmutated, in one fresh pytest process and
+    in the order the mutants run them; a test that fails there (flaky, or order-dependent:
+    it needs a test that runs after it here) judges no mutant."""
+    checked = _WORKER.setdefault("isolated_checked", set())
+    assert isinstance(checked, set)
+    needed = {test for job in jobs for test in job.tests}
+    todo = [test for test in ctx.warm_tests if test in needed and test not in checked]
+    if not todo:
+        return
+    first = jobs[0]
+    unchanged = replace(first.mutant, replacement=first.mutant.original)
+    digests = {t: d for job in jobs for t, d in job.digests.items()}
+    check = Job(unchanged, todo, max(600.0, sum(job.timeout_s for job in jobs)), digests,
+                full=True)
+    try:
+        result = run_isolated(ctx.root, list(ctx.isolated_args), check,
+                              _source(ctx, first.mutant.file), ctx.startup_s,
+                              ctx.memory_limit_mb)
+    except Exception:  # noqa: S110  (each mutant's own run meets the same failure)
+        return
+    checked.update(todo)
+    _isolated_unusable().update(result.killers or [])
+
+
 def run_one(ctx: RunContext, job: Job) -> Result:
     try:
         source = _source(ctx, job.mutant.file)
+        if ctx.isolation == "subprocess" and _isolated_unusable() & set(job.tests):
+            job = replace(job, tests=[t for t in job.tests if t not in _isolated_unusable()])
         if ctx.isolation != "subprocess":
             warm = _session(ctx)
             job = replace(job, tests=[t for t in job.tests if t not in warm.unusable])
