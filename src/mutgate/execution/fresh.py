@@ -84,8 +84,21 @@ _WARM_PATH = {"usable": True}
 def _import_new_modules(state: dict | None, root: str) -> None:
     """What the child imported that is not the project's is imported here, once, so later
     children find it loaded."""
-    if state and state.get("modules"):
-        import_ahead(state["modules"], root)
+    new = [name for name in (state or {}).get("modules") or () if name not in _TRIED]
+    if new:
+        _TRIED.update(new)
+        import_ahead(new, root)
+
+
+#: The modules children reported that this worker has tried to import already.
+_TRIED: set[str] = set()
+
+
+def _new_modules(known: set[str], project: list[str]) -> list[str]:
+    """The modules loaded since ``known`` that are not under a package of ``project``."""
+    tops = {name.split(".", 1)[0] for name in project}
+    return sorted(name for name in sys.modules
+                  if name not in known and name.split(".", 1)[0] not in tops)
 
 
 def _reimport_child(config: Any, root: str, project: list[str], job: Job, mutated: str,
@@ -106,7 +119,7 @@ def _reimport_child(config: Any, root: str, project: list[str], job: Job, mutate
         if not state["loaded"]:
             module = sys.modules.get(module_name(root, job.mutant.file))
             state["elsewhere"] = getattr(module, "__file__", None)
-        state["modules"] = sorted(name for name in sys.modules if name not in known)
+        state["modules"] = _new_modules(known, project)
         os.write(write_fd, json.dumps(state).encode() + b"\n")
     except BaseException as exc:
         try:
@@ -143,9 +156,18 @@ def _fresh_child(args: list[str], files: list[str], root: str, spec_path: str,
 
 
 def project_modules(root: str) -> list[str]:
-    """The names of the loaded modules that are the project's (code, tests, conftest)."""
-    packages = project_packages(os.path.realpath(root) + os.sep)
-    return [name for name in list(sys.modules) if name.split(".", 1)[0] in packages]
+    """The names of the loaded modules that are the project's (code, tests, conftest).
+    Asked once per mutant, answered anew only when the worker loaded modules since."""
+    key = (root, len(sys.modules))
+    if _PROJECT.get("key") != key:
+        packages = project_packages(os.path.realpath(root) + os.sep)
+        _PROJECT["key"] = key
+        _PROJECT["names"] = [name for name in list(sys.modules)
+                             if name.split(".", 1)[0] in packages]
+    return list(_PROJECT["names"])
+
+
+_PROJECT: dict = {}
 
 
 def _forget_modules(names: list[str]) -> None:
