@@ -14,7 +14,7 @@ parsed with ``unidiff``.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from unidiff import PatchSet
@@ -117,6 +117,17 @@ def select_in_diff(
         ):
             selected.append(mutant)
     return selected
+
+
+def files_in_diff(files: Iterable[str], changes: Mapping[str, set[int]],
+                  tests_of_file: Callable[[str], Iterable[str]]) -> list[str]:
+    """The ``files`` that can hold a mutant `select_in_diff` keeps: changed files with changed
+    lines, and files some test of a changed test file ran (``tests_of_file``: the tests that
+    ran any line of a file), so a PR check parses only those."""
+    test_files = set(changes)
+    return [file for file in files
+            if changes.get(file)
+            or any(test.split("::", 1)[0] in test_files for test in tests_of_file(file))]
 
 
 def on_changed_lines(mutant: Mutant, changed: Mapping[str, set[int]]) -> bool:

@@ -28,7 +28,7 @@ from mutgate.generate import (
     read_source,
     source_files,
 )
-from mutgate.in_diff import on_changed_lines
+from mutgate.in_diff import file_changes, files_in_diff, on_changed_lines, select_in_diff
 from mutgate.lock import run_lock
 from mutgate.module_names import foreign_copies, module_name
 from mutgate.mutant import Mutant
@@ -91,9 +91,12 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
     foreign = foreign_copies(str(config.root), files, cov.module_files)
     if foreign:
         raise ConfigError(foreign[0].message())
+    changes = _changes(config, selection)
+    if changes is not None:  # a PR check parses only the files its mutants can come from
+        files = files_in_diff(files, changes, cov.tests_of_file)
     mutants = generate(config, cov, files)
     generated = len(mutants)
-    mutants, changed = _select(config, mutants, selection)
+    mutants, changed = _select(mutants, selection, changes)
     mutants, excluded = _without_excluded(config, mutants)
     suite = suite_hash(config)
     sources = {file: read_source(config.root, file) for file in {m.file for m in mutants}}
@@ -123,9 +126,10 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
     if reused:
         store.record(run_id, reused.values(), reused=True)
     todo = [m for m in mutants if m.id not in reused]
-    echo(f"{generated} mutants on covered lines"
-         + (f", {len(mutants)} selected ({_selected_by(selection, len(full))})"
-            if len(mutants) != generated or changed is not None else "")
+    scope = " of the files in the diff" if changes is not None else ""
+    chosen = (f", {len(mutants)} selected ({_selected_by(selection, len(mutants), len(full))})"
+              if len(mutants) != generated or changed is not None else "")
+    echo(f"{generated} mutants on covered lines{scope}{chosen}"
          + (f", {len(reused)} results reused" if reused else "")
          + f", {len(todo)} to run with {jobs_count} job(s)")
     flaky: set[str] = set()
@@ -197,12 +201,15 @@ def _project_path(config: Config, path: str) -> Path:
     return (config.root / path).resolve()
 
 
-def _select(config: Config, mutants: list[Mutant], selection: Selection):
-    changed = None
-    if selection.diff_ref:
-        from mutgate.in_diff import file_changes, select_in_diff
+def _changes(config: Config, selection: Selection) -> dict[str, set[int]] | None:
+    """The changed lines of every file changed since ``--diff``'s ref (None: no diff)."""
+    return file_changes(config.root, selection.diff_ref) if selection.diff_ref else None
 
-        changes = file_changes(config.root, selection.diff_ref)
+
+def _select(mutants: list[Mutant], selection: Selection,
+            changes: dict[str, set[int]] | None):
+    changed = None
+    if changes is not None:
         changed = {f: lines for f, lines in changes.items() if lines}
         mutants = select_in_diff(mutants, changed, changes.keys())
     if selection.sample is not None:
@@ -248,11 +255,12 @@ def _without_excluded(config: Config, mutants: list[Mutant]
     return kept, [m for m in mutants if m.line in lines[m.file]]
 
 
-def _selected_by(selection: Selection, on_changed: int) -> str:
+def _selected_by(selection: Selection, selected: int, on_changed: int) -> str:
     reasons = []
     if selection.diff_ref:
-        reasons.append(f"{on_changed} on lines changed since {selection.diff_ref}, the others "
-                       "covered by a changed test file")
+        others = selected - on_changed
+        reasons.append(f"{on_changed} on lines changed since {selection.diff_ref}"
+                       + (f", {others} covered by a changed test file" if others else ""))
     if selection.sample is not None:
         reasons.append(f"sample {selection.sample}, seed {selection.seed}")
     if selection.shard:
