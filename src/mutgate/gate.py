@@ -33,7 +33,7 @@ from mutgate.baseline import (
     run_info,
     run_interval,
 )
-from mutgate.config import SURVIVOR_RULES
+from mutgate.config_keys import SURVIVOR_RULES
 from mutgate.errors import ConfigError
 from mutgate.outcome import DETECTED, PENDING, SURVIVED, count_statuses, score
 from mutgate.stats import score_interval

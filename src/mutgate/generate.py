@@ -21,10 +21,11 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from mutgate import operators
-from mutgate.config import Config, in_locations, is_test_file, pytest_locations
+from mutgate.config import Config
 from mutgate.coverage_map import CoverageMap
 from mutgate.errors import ConfigError
 from mutgate.mutant import Mutant, mutant_id
+from mutgate.pytest_collection import in_locations, is_test_file, pytest_locations
 
 PRAGMA = "pragma: no mutate"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -35,7 +36,7 @@ LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception
 
 def source_files(config: Config) -> list[str]:
     """The project files to mutate, relative to the root: never excluded, never tests (by
-    name, or under a folder pytest collects from: see `config.pytest_locations`)."""
+    name, or under a folder pytest collects from: see `pytest_collection.pytest_locations`)."""
     tests = pytest_locations(config)
     found: set[str] = set()
     for path in config.paths:

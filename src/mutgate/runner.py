@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mutgate import coverage_map, exclusions, importers
-from mutgate.config import Config, config_words, names_a_path, pytest_config
+from mutgate.config import Config
 from mutgate.confirm import as_confirmation, survivors_to_confirm
 from mutgate.coverage_map import CoverageMap
 from mutgate.errors import ConfigError
@@ -33,6 +33,7 @@ from mutgate.lock import run_lock
 from mutgate.module_names import foreign_copies, module_name
 from mutgate.mutant import Mutant
 from mutgate.outcome import DETECTED, KILLED, SKIPPED, SURVIVED
+from mutgate.pytest_collection import config_words, names_a_path, pytest_config
 from mutgate.reuse import fingerprint, suite_hash
 from mutgate.stats import wilson_interval
 from mutgate.store import Result, Store

@@ -7,18 +7,15 @@ from pathlib import Path
 import pytest
 from helpers.projects import write_project
 
-from mutgate.config import (
-    Config,
-    find_root,
+from mutgate.config import Config, find_root, infer_paths, load_config
+from mutgate.errors import EXIT_USAGE, ConfigError
+from mutgate.pytest_collection import (
     in_locations,
-    infer_paths,
     infer_tests,
     is_test_file,
-    load_config,
     pytest_config,
     pytest_locations,
 )
-from mutgate.errors import EXIT_USAGE, ConfigError
 
 
 def with_table(root: Path, table: str) -> Path:
