@@ -1,101 +1,47 @@
-"""The committed baseline (``mutgate-baseline.json``): the scores a change is judged against.
+"""The committed baseline file (``mutgate-baseline.json``): its format, made from a run, written
+and read back.
 
 The baseline holds the overall and per-file mutation scores, the operators and settings they
 were measured with, and the known survivors (mutants no test kills, accepted for now). It is
 written for review in a diff: sorted keys, no timestamps, scores rounded to two decimals, one
-survivor per block. It moves like a ratchet: ``update_baseline`` raises the score freely but
-refuses to lower it unless the user says so.
+survivor per block. How a later run may move it (a ratchet) is ``ratchet.py``'s.
 
 A baseline is measured on the whole project (or on a random sample of it); a run restricted to a
 diff or a shard cannot make one. The overall score records how it was measured
 (``overall.measured``: ``{"run": "full" | "sampled", "mutants": N}``, and ``overall.ci95``, the
-95% interval of a sampled score). A sample's score is an estimate, so it cannot be gamed by
-chance, a sampled run moves the overall score only on what its interval shows with confidence:
-
-- it never raises a score measured on a full run (it confirms it, or lowers it);
-- it lowers a score only when the interval's upper bound is below it (and, as for any decrease,
-  only with ``allow_decrease``);
-- it raises a sampled score only when the interval's lower bound is above it;
-- otherwise the score stays, and so do the per-file scores (a file's few sampled mutants would
-  make its score as lucky as the overall one). When a sample does set the score, the files it
-  sampled take its per-file scores and the others stay.
-
-A sampled run always updates the survivor status of the mutants it ran (whether a mutant
-survives is a fact, not an estimate); the rest of the known survivors stay. A full run replaces
-everything; below a sampled baseline's score but inside that score's interval it is no drop.
+95% interval of a sampled score). ``load_baseline`` checks every field of a file and reports
+what is wrong in one line naming it.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mutgate.errors import EXIT_GATE_FAILED, ConfigError, MutgateError
-from mutgate.outcome import DETECTED, PENDING, STATUSES, SURVIVED, count_statuses, score
-from mutgate.stats import score_interval
-from mutgate.text import shorten
+from mutgate.errors import ConfigError
+from mutgate.outcome import PENDING, SURVIVED, count_statuses, score
+from mutgate.run_results import (
+    file_summaries,
+    is_finite_number,
+    is_interval,
+    measured_with,
+    result_mutants,
+    round_score,
+    run_info,
+    run_interval,
+)
+from mutgate.text import plural, shorten
 
 FORMAT_VERSION = 1
 BASELINE_FILENAME = "mutgate-baseline.json"
-#: Statuses that are a verdict on a mutant; the others say nothing about the tests.
-VERDICTS = (*DETECTED, SURVIVED)
 _SURVIVOR_FIELDS = ("file", "line", "operator", "original", "replacement")
 #: How a baseline's overall score was measured (``overall.measured.run``).
 FULL, SAMPLED = "full", "sampled"
 
 
-class BaselineDecrease(MutgateError):
-    """Updating the baseline would lower its score, and the user did not allow that."""
-
-    exit_code = EXIT_GATE_FAILED
-
-
-# -- reading a results dict ---------------------------------------------------------------------
-
-
-def run_info(results: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``run`` section of a results dict; ``ConfigError`` when it is missing or malformed."""
-    run = results.get("run") if isinstance(results, Mapping) else None
-    if not isinstance(run, Mapping):
-        raise ConfigError("results: no 'run' section")
-    operators = run.get("operators")
-    if not isinstance(operators, list) or not all(isinstance(o, str) for o in operators):
-        raise ConfigError("results: run.operators must be a list of operator names")
-    if not isinstance(run.get("settings", {}), Mapping):
-        raise ConfigError("results: run.settings must be an object")
-    return dict(run)
-
-
-def result_mutants(results: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The mutants of a results dict; ``ConfigError`` when they are not a list of objects."""
-    mutants = results.get("mutants", [])
-    if not isinstance(mutants, list):
-        raise ConfigError("results: 'mutants' must be a list")
-    for mutant in mutants:
-        if not isinstance(mutant, Mapping) or not isinstance(mutant.get("id"), str):
-            raise ConfigError("results: every mutant must be an object with a string 'id'")
-        if not isinstance(mutant.get("file"), str) or not isinstance(mutant.get("line"), int):
-            raise ConfigError(f"results: mutant {mutant['id']} has no file or line")
-        if mutant.get("status") not in (*STATUSES, PENDING):
-            raise ConfigError(f"results: mutant {mutant['id']} has an unknown status")
-    return mutants
-
-
-def measured_with(results: Mapping[str, Any]) -> dict[str, Any]:
-    """What the score depends on besides the code: ``{"operators": [...], "settings": {...}}``."""
-    run = run_info(results)
-    return {"operators": sorted(set(run["operators"])), "settings": dict(run.get("settings", {}))}
-
-
-def run_interval(run: Mapping[str, Any], counts: Mapping[str, int]) -> tuple[float, float]:
-    """A sampled run's 95% interval: as the run recorded it, else computed from its counts."""
-    ci95 = run.get("ci95")
-    if is_interval(ci95):
-        return (float(ci95[0]), float(ci95[1]))
-    return score_interval(counts)
+# -- how the score was measured -----------------------------------------------------------------
 
 
 def measured_on(overall: Mapping[str, Any]) -> dict[str, Any]:
@@ -120,24 +66,7 @@ def describe_measured(overall: Mapping[str, Any]) -> str:
     measured = measured_on(overall)
     if measured["run"] == FULL:
         return "a full run"
-    return f"a sample of {_plural(int(measured['mutants']), 'mutant')}"
-
-
-def round_score(value: float | None) -> float | None:
-    """A score as the baseline stores it: two decimals, so files compare equal across runs."""
-    return None if value is None else round(float(value), 2)
-
-
-def file_summaries(mutants: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """``{file: {"score", "counts"}}`` for every file with at least one mutant."""
-    by_file: dict[str, list[str]] = {}
-    for mutant in mutants:
-        by_file.setdefault(mutant["file"], []).append(mutant["status"])
-    summaries = {}
-    for file, statuses in sorted(by_file.items()):
-        counts = count_statuses(statuses)
-        summaries[file] = {"score": round_score(score(counts)), "counts": counts}
-    return summaries
+    return f"a sample of {plural(int(measured['mutants']), 'mutant')}"
 
 
 def _whole_project_only(results: Mapping[str, Any]) -> None:
@@ -158,7 +87,7 @@ def make_baseline(results: Mapping[str, Any], project: str) -> dict[str, Any]:
     mutants = result_mutants(results)
     pending = sum(1 for m in mutants if m["status"] == PENDING)
     if pending:
-        raise ConfigError(f"the run is unfinished ({_plural(pending, 'mutant')} pending); "
+        raise ConfigError(f"the run is unfinished ({plural(pending, 'mutant')} pending); "
                           f"resume it before updating the baseline")
     run = run_info(results)
     counts = count_statuses(m["status"] for m in mutants)
@@ -186,19 +115,6 @@ def make_baseline(results: Mapping[str, Any], project: str) -> dict[str, Any]:
 def render_baseline(data: Mapping[str, Any]) -> str:
     """The file text: indented, sorted keys, trailing newline; equal data gives equal bytes."""
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-def is_interval(value: Any) -> bool:
-    return (
-        isinstance(value, (list, tuple))
-        and len(value) == 2
-        and all(is_finite_number(v) and 0 <= v <= 100 for v in value)
-        and value[0] <= value[1]
-    )
-
-
-def is_finite_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 # -- loading ------------------------------------------------------------------------------------
@@ -258,7 +174,7 @@ def _check(data: Any, project: str | None) -> None:
         raise _Invalid(f"not a baseline: expected a JSON object, found {_kind(data)}")
     version = _field(data, "format_version", "")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise _Invalid(f"format_version must be a positive integer, not {_show(version)}")
+        raise _Invalid(f"format_version must be a positive integer, not {brief_json(version)}")
     if version > FORMAT_VERSION:
         raise _Invalid(
             f"written by a newer mutgate (format_version {version}; this mutgate reads up to "
@@ -266,7 +182,7 @@ def _check(data: Any, project: str | None) -> None:
         )
     name = _field(data, "project", "")
     if not isinstance(name, str) or not name:
-        raise _Invalid(f"project must be a non-empty string, not {_show(name)}")
+        raise _Invalid(f"project must be a non-empty string, not {brief_json(name)}")
     if project is not None and name != project:
         raise _Invalid(f"this is the baseline of project {name!r}, not {project!r}")
     _check_summary(_field(data, "overall", ""), "overall", with_interval=True)
@@ -275,7 +191,7 @@ def _check(data: Any, project: str | None) -> None:
         _check_summary(summary, f"files[{file!r}]")
     operators = _field(data, "operators", "")
     if not isinstance(operators, list) or not all(isinstance(o, str) for o in operators):
-        raise _Invalid(f"operators must be a list of strings, not {_show(operators)}")
+        raise _Invalid(f"operators must be a list of strings, not {brief_json(operators)}")
     _mapping(_field(data, "settings", ""), "settings")
     survivors = _mapping(_field(data, "survivors", ""), "survivors")
     for mutant_id, survivor in survivors.items():
@@ -286,15 +202,17 @@ def _check_summary(summary: Any, where: str, with_interval: bool = False) -> Non
     summary = _mapping(summary, where)
     value = _field(summary, "score", where)
     if value is not None and not (is_finite_number(value) and 0 <= value <= 100):
-        raise _Invalid(f"{where}.score must be a number from 0 to 100 or null, not {_show(value)}")
+        raise _Invalid(f"{where}.score must be a number from 0 to 100 or null, "
+                       f"not {brief_json(value)}")
     counts = _mapping(_field(summary, "counts", where), f"{where}.counts")
     for status, count in counts.items():
         if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-            raise _Invalid(f"{where}.counts[{status!r}] must be a count, not {_show(count)}")
+            raise _Invalid(f"{where}.counts[{status!r}] must be a count, not {brief_json(count)}")
     if with_interval:
         ci95 = summary.get("ci95")
         if ci95 is not None and not is_interval(ci95):
-            raise _Invalid(f"{where}.ci95 must be [low, high] percent or null, not {_show(ci95)}")
+            raise _Invalid(f"{where}.ci95 must be [low, high] percent or null, "
+                           f"not {brief_json(ci95)}")
         if "measured" in summary:
             _check_measured(summary["measured"], ci95, f"{where}.measured")
 
@@ -303,10 +221,10 @@ def _check_measured(measured: Any, ci95: Any, where: str) -> None:
     measured = _mapping(measured, where)
     run = _field(measured, "run", where)
     if run not in (FULL, SAMPLED):
-        raise _Invalid(f"{where}.run must be {FULL!r} or {SAMPLED!r}, not {_show(run)}")
+        raise _Invalid(f"{where}.run must be {FULL!r} or {SAMPLED!r}, not {brief_json(run)}")
     mutants = _field(measured, "mutants", where)
     if not isinstance(mutants, int) or isinstance(mutants, bool) or mutants < 0:
-        raise _Invalid(f"{where}.mutants must be a count, not {_show(mutants)}")
+        raise _Invalid(f"{where}.mutants must be a count, not {brief_json(mutants)}")
     if (run == SAMPLED) != (ci95 is not None):
         raise _Invalid(f"{where}.run is {run!r}, but the score "
                        + ("has no 95% interval (ci95)" if ci95 is None else
@@ -319,9 +237,9 @@ def _check_survivor(survivor: Any, where: str) -> None:
         value = _field(survivor, key, where)
         if key == "line":
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise _Invalid(f"{where}.line must be a line number, not {_show(value)}")
+                raise _Invalid(f"{where}.line must be a line number, not {brief_json(value)}")
         elif not isinstance(value, str):
-            raise _Invalid(f"{where}.{key} must be a string, not {_show(value)}")
+            raise _Invalid(f"{where}.{key} must be a string, not {brief_json(value)}")
 
 
 def _field(obj: Mapping[str, Any], key: str, where: str) -> Any:
@@ -343,209 +261,10 @@ def _kind(value: Any) -> str:
     return names.get(type(value), "a number")
 
 
-def _show(value: Any) -> str:
+def brief_json(value: Any) -> str:
+    """``value`` as JSON for a one-line message, shortened to 40 characters."""
     try:
         text = json.dumps(value, ensure_ascii=True, default=str)
     except (ValueError, RecursionError):
         return _kind(value)
     return shorten(text, 40, "...")
-
-
-# -- staleness and the ratchet ------------------------------------------------------------------
-
-
-def updated_baseline(
-    old: Mapping[str, Any] | None, results: Mapping[str, Any], project: str
-) -> dict[str, Any]:
-    """What the baseline becomes after ``results`` when a decrease is allowed (no ratchet check).
-
-    A full run replaces everything. A sampled run updates the survivor status of the mutants it
-    ran; it sets the overall score (and the scores of the files it sampled) only as the rules
-    in this module's docstring say, and keeps the rest of ``old``.
-    """
-    return _update(old, results, project, allow_decrease=True)[0]
-
-
-def is_stale(baseline: Mapping[str, Any], results: Mapping[str, Any], project: str) -> list[str]:
-    """Why ``baseline`` no longer describes ``results`` (empty when it is current)."""
-    new = updated_baseline(baseline, results, project)
-    reasons = []
-    if baseline.get("project") != project:
-        reasons.append(f"it is the baseline of {baseline.get('project')!r}, not {project!r}")
-    if baseline.get("format_version") != FORMAT_VERSION:
-        reasons.append(f"it has format_version {baseline.get('format_version')}, "
-                       f"not {FORMAT_VERSION}")
-    for key in ("operators", "settings"):
-        if baseline.get(key) != new[key]:
-            reasons.append(f"{key} changed: {_show(baseline.get(key))} -> {_show(new[key])}")
-    old_overall, new_overall = _recorded(baseline.get("overall", {})), new["overall"]
-    if old_overall.get("score") != new_overall["score"]:
-        reasons.append(f"overall score changed: {_pct(old_overall.get('score'))} -> "
-                       f"{_pct(new_overall['score'])}")
-    elif old_overall.get("measured", {}).get("run") != new_overall["measured"]["run"]:
-        reasons.append(f"the score is measured on {describe_measured(new_overall)} now, not "
-                       f"{describe_measured(old_overall)}")
-    elif old_overall != new_overall:
-        reasons.append("overall counts changed")
-    reasons.extend(_file_changes(baseline.get("files", {}), new["files"]))
-    reasons.extend(_survivor_changes(baseline.get("survivors", {}), new["survivors"]))
-    return reasons
-
-
-def update_baseline(
-    old: Mapping[str, Any] | None,
-    results: Mapping[str, Any],
-    project: str,
-    allow_decrease: bool,
-) -> tuple[dict[str, Any], str]:
-    """The ratchet: the new baseline data and one line saying what changed.
-
-    A full run's score that stays or rises is accepted; a lower one raises ``BaselineDecrease``
-    (exit 1) unless ``allow_decrease`` — but for a score still inside a sampled baseline's
-    interval, which the full run measures exactly. A run that scored nothing counts as lower
-    than any score. A sampled run follows the rules of this module's docstring: it never raises
-    a full run's score, and lowers a score only with confidence (and ``allow_decrease``).
-    """
-    if old is not None and old.get("project") != project:
-        raise ConfigError(f"the baseline is of project {old.get('project')!r}, not {project!r}")
-    return _update(old, results, project, allow_decrease)
-
-
-def _recorded(overall: Mapping[str, Any]) -> dict[str, Any]:
-    """``overall`` with how it was measured, inferred for a baseline that did not record it."""
-    return {**overall, "measured": measured_on(overall)} if overall else {}
-
-
-def _update(old: Mapping[str, Any] | None, results: Mapping[str, Any], project: str,
-            allow_decrease: bool) -> tuple[dict[str, Any], str]:
-    """`update_baseline` without the project check (`is_stale` reports another project)."""
-    new = make_baseline(results, project)
-    after = new["overall"]["score"]
-    if old is None:
-        made = "" if new["overall"]["measured"]["run"] == FULL else \
-            f" (on {describe_measured(new['overall'])}, 95% interval " \
-            f"{_interval(new['overall']['ci95'])})"
-        return new, (f"baseline created: score {_pct(after)}{made}, "
-                     f"{_plural(len(new['survivors']), 'known survivor')} "
-                     f"in {_plural(len(new['files']), 'file')}")
-    old_overall = _recorded(old["overall"])
-    settings_note = ""
-    if (old["operators"], old["settings"]) != (new["operators"], new["settings"]):
-        settings_note = " (measured with different operators or settings)"
-    if run_info(results).get("sampled"):
-        verb, takes_score = _sample_rule(old_overall, new["overall"], allow_decrease,
-                                         settings_note)
-        measured = {m["id"] for m in result_mutants(results)}
-        survivors = {k: v for k, v in old["survivors"].items() if k not in measured}
-        survivors.update(new["survivors"])
-        new["survivors"] = dict(sorted(survivors.items()))
-        if takes_score:
-            new["files"] = dict(sorted({**old["files"], **new["files"]}.items()))
-        else:
-            new["overall"] = old_overall
-            new["files"] = dict(old["files"])
-    else:
-        verb = _full_rule(old_overall, new["overall"], allow_decrease, settings_note)
-    gone = len(set(old["survivors"]) - set(new["survivors"]))
-    added = len(set(new["survivors"]) - set(old["survivors"]))
-    survivors_text = (f"{_plural(len(new['survivors']), 'known survivor')} "
-                      f"({gone} killed or gone, {added} new)")
-    return new, f"baseline score {verb}{settings_note}; {survivors_text}"
-
-
-def _full_rule(old: Mapping[str, Any], new: Mapping[str, Any], allow_decrease: bool,
-               settings_note: str) -> str:
-    """What a full run does to the overall score (it always takes it, or refuses)."""
-    before, after = old["score"], new["score"]
-    was = "" if measured_on(old)["run"] == FULL else \
-        f" (measured on a full run now, not on {describe_measured(old)})"
-    if measured_on(old)["run"] == SAMPLED and before is not None and after is not None \
-            and old["ci95"][0] <= after < before:
-        # A sample knew the score only roughly: a full run measures it, and is no drop while
-        # the sample's interval holds its score.
-        return (f"set from {_pct(before)} to {_pct(after)} by a full run (the sampled "
-                f"baseline's 95% interval {_interval(old['ci95'])} contains it)")
-    if _lower(after, before):
-        if not allow_decrease:
-            raise BaselineDecrease(
-                f"the baseline score would drop from {_pct(before)} to {_pct(after)}"
-                f"{settings_note}; pass --allow-decrease to accept the lower score")
-        return f"lowered from {_pct(before)} to {_pct(after)} (--allow-decrease){was}"
-    if after == before:
-        return f"unchanged at {_pct(after)}{was}"
-    return f"raised from {_pct(before)} to {_pct(after)}{was}"
-
-
-def _sample_rule(old: Mapping[str, Any], sample: Mapping[str, Any], allow_decrease: bool,
-                 settings_note: str) -> tuple[str, bool]:
-    """What a sampled run does to the overall score, and whether it takes the sample's."""
-    before, after = old["score"], sample["score"]
-    low, high = sample["ci95"]
-    interval = _interval(sample["ci95"])
-    if before is None:
-        return (f"raised from nothing scored to {_pct(after)} (on "
-                f"{describe_measured(sample)}, 95% interval {interval})", True)
-    if high < before:
-        if not allow_decrease:
-            raise BaselineDecrease(
-                f"the baseline score would drop from {_pct(before)} to {_pct(after)}"
-                f"{settings_note} (the sample's 95% interval {interval} is below "
-                f"{_pct(before)}); pass --allow-decrease to accept the lower score")
-        return (f"lowered from {_pct(before)} to {_pct(after)} (--allow-decrease; the "
-                f"sample's 95% interval {interval} is below {_pct(before)})", True)
-    if measured_on(old)["run"] == SAMPLED and low > before:
-        return (f"raised from {_pct(before)} to {_pct(after)} (the sample's 95% interval "
-                f"{interval} is above the sampled baseline's score)", True)
-    if after is None:
-        return f"kept at {_pct(before)} (the sample scored no mutant)", False
-    if measured_on(old)["run"] == FULL and after > before:
-        return (f"kept at {_pct(before)}, measured on a full run: a sample never raises it "
-                f"(this one's {_pct(after)} has a 95% interval {interval}; a full run can)",
-                False)
-    return (f"kept at {_pct(before)} (the sample's {_pct(after)} has a 95% interval "
-            f"{interval} that contains it)", False)
-
-
-def _interval(ci95: Any) -> str:
-    return f"[{ci95[0]:.2f}%, {ci95[1]:.2f}%]"
-
-
-def _lower(after: float | None, before: float | None) -> bool:
-    if before is None:
-        return False
-    return after is None or after < before
-
-
-def _file_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    added = sorted(set(new) - set(old))
-    removed = sorted(set(old) - set(new))
-    changed = sorted(f for f in set(old) & set(new) if old[f] != new[f])
-    reasons = []
-    for label, files in (("new", added), ("gone", removed), ("changed", changed)):
-        if files:
-            reasons.append(f"{_plural(len(files), 'file')} {label}: {_names(files)}")
-    return reasons
-
-
-def _survivor_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    reasons = []
-    gone = sorted(set(old) - set(new))
-    added = sorted(set(new) - set(old))
-    if gone:
-        reasons.append(f"{_plural(len(gone), 'known survivor')} killed or gone: {_names(gone)}")
-    if added:
-        reasons.append(f"{_plural(len(added), 'new survivor')}: {_names(added)}")
-    return reasons
-
-
-def _names(items: list[str], limit: int = 3) -> str:
-    shown = ", ".join(items[:limit])
-    return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _pct(value: float | None) -> str:
-    return "nothing scored" if value is None else f"{value:.2f}%"

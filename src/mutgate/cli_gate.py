@@ -57,7 +57,8 @@ def baseline(ctx: click.Context, baseline_file: str | None, check: bool,
              allow_decrease: bool) -> None:
     """Write the committed baseline from the latest run (a ratchet: it only moves up)."""
     from mutgate.atomic import write_text_atomic
-    from mutgate.baseline import is_stale, load_baseline, render_baseline, update_baseline
+    from mutgate.baseline import load_baseline, render_baseline
+    from mutgate.ratchet import is_stale, update_baseline
 
     config = project_config(ctx)
     path = _baseline_path(config, baseline_file)

@@ -23,19 +23,19 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from mutgate.baseline import (
+from mutgate.baseline import is_sampled
+from mutgate.config_keys import SURVIVOR_RULES
+from mutgate.errors import ConfigError
+from mutgate.outcome import DETECTED, PENDING, SURVIVED, count_statuses, score
+from mutgate.run_results import (
     VERDICTS,
     file_summaries,
     is_finite_number,
-    is_sampled,
     measured_with,
     result_mutants,
     run_info,
     run_interval,
 )
-from mutgate.config_keys import SURVIVOR_RULES
-from mutgate.errors import ConfigError
-from mutgate.outcome import DETECTED, PENDING, SURVIVED, count_statuses, score
 from mutgate.stats import score_interval
 from mutgate.text import one_line_change
 

@@ -1,4 +1,4 @@
-"""Text shown to people: values on one line, shortened to a width.
+"""Text shown to people: values on one line, shortened to a width; counts with their noun.
 
 Every module may use it (reporters, the gate, the CLI); it imports nothing of mutgate's.
 """
@@ -24,3 +24,8 @@ def one_line_change(original: object, replacement: object, width: int | None = N
     """``a + b -> a - b``: a mutant's change, each side on one line and shortened to
     ``width``."""
     return f"{one_line(original, width, ellipsis)} -> {one_line(replacement, width, ellipsis)}"
+
+
+def plural(n: int, noun: str) -> str:
+    """``1 mutant``, ``3 mutants``, ``0 mutants``: a count with its noun (plural by ``s``)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

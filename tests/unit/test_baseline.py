@@ -14,17 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mutgate.atomic import write_text_atomic
-from mutgate.baseline import (
-    FORMAT_VERSION,
-    BaselineDecrease,
-    is_stale,
-    load_baseline,
-    make_baseline,
-    render_baseline,
-    update_baseline,
-)
+from mutgate.baseline import FORMAT_VERSION, load_baseline, make_baseline, render_baseline
 from mutgate.errors import EXIT_GATE_FAILED, EXIT_USAGE, ConfigError
 from mutgate.outcome import count_statuses
+from mutgate.ratchet import BaselineDecrease, is_stale, update_baseline
 
 PROJECT = "demo"
 #: Not in order, so that a baseline's sorted operators show.
