@@ -92,7 +92,8 @@ def gate(ctx: click.Context, baseline_file: str | None, tolerance: float | None,
          diff_ref: str | None, survivor_rule: str | None) -> None:
     """Compare the latest run with the baseline; exit 1 when it is worse."""
     from mutgate.baseline import load_baseline
-    from mutgate.gate import judge, render_verdict
+    from mutgate.gate import judge
+    from mutgate.gate_report import render_verdict
 
     config = project_config(ctx, tolerance=tolerance, survivor_rule=survivor_rule)
     results = _latest_results(config)

@@ -10,11 +10,8 @@ bound of its interval. The verdict line names the rule it applied, with the numb
 ``full: score 80.7% ≥ baseline 80.7% − 1.0``, ``sampled: upper bound 93.0% ≥ baseline 80.7%
 − 1.0 (score 86.0%, 95% CI 73.8-93.0 from 50 scored mutants)``.
 
-Alongside the verdict the gate names the *assertion-free tests* — coverage without assertions.
-A PR check knows them exactly: every covering test ran against each mutant on a changed line,
-and a test that kills none of them is named, with the lines it covers. A full or sampled run
-stops each mutant at its first kill, so it can only name the tests that passed against
-survivors and killed nothing in the run.
+The verdict also carries the assertion-free tests (``assertion_free.py``); ``gate_report.py``
+renders it all for the terminal.
 """
 
 from __future__ import annotations
@@ -23,10 +20,11 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from mutgate.assertion_free import assertion_free_tests
 from mutgate.baseline import is_sampled
 from mutgate.config_keys import SURVIVOR_RULES
 from mutgate.errors import ConfigError
-from mutgate.outcome import DETECTED, PENDING, SURVIVED, count_statuses, score
+from mutgate.outcome import PENDING, SURVIVED, count_statuses, score
 from mutgate.run_results import (
     VERDICTS,
     file_summaries,
@@ -37,13 +35,9 @@ from mutgate.run_results import (
     run_interval,
 )
 from mutgate.stats import score_interval
-from mutgate.text import one_line_change
 
 #: Scores are compared as the baseline stores them (two decimals); this absorbs float noise.
 _EPSILON = 1e-9
-_CHANGE_WIDTH = 60
-_TESTS_SHOWN = 3
-ASSERTION_FREE_SHOWN = 20
 
 
 @dataclass
@@ -152,117 +146,6 @@ def check_settings(results: Mapping[str, Any], baseline: Mapping[str, Any]) -> N
             + "; ".join(differences)
             + "): re-run with the baseline's settings or update the baseline"
         )
-
-
-def assertion_free_tests(results: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The tests that cover code and check none of it.
-
-    With a kill matrix (a PR check runs every covering test against each mutant on a changed
-    line), exact: the tests covering those mutants that kill none of them (`matrix_blame`).
-    Otherwise the tests that ran with mutants in place, noticed none, and killed no mutant they
-    cover (`witness_blame`).
-    """
-    mutants = [m for m in result_mutants(results) if m["status"] in VERDICTS]
-    matrix = [m for m in mutants if isinstance(m.get("killers"), list)]
-    return matrix_blame(matrix) if matrix else witness_blame(results)
-
-
-def matrix_blame(mutants: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The tests that cover at least one of ``mutants`` (each with its full kill list) and
-    kill none of them; each with the lines of those mutants it covers.
-
-    Each entry: ``{"test", "covered", "survived", "files", "lines"}``, sorted by test id;
-    ``lines`` are ``file:line`` strings.
-    """
-    killers = {t for m in mutants for t in m["killers"]}
-    covered: dict[str, int] = {}
-    survived: dict[str, int] = {}
-    lines: dict[str, set[tuple[str, int]]] = {}
-    for mutant in mutants:
-        for test in mutant.get("covered_by") or ():
-            if test in killers:
-                continue
-            covered[test] = covered.get(test, 0) + 1
-            survived[test] = survived.get(test, 0) + (mutant["status"] == SURVIVED)
-            lines.setdefault(test, set()).add((mutant["file"], int(mutant["line"])))
-    return [
-        {"test": test, "covered": covered[test], "survived": survived[test],
-         "files": sorted({file for file, _ in lines[test]}),
-         "lines": [f"{file}:{line}" for file, line in sorted(lines[test])]}
-        for test in sorted(covered)
-    ]
-
-
-def witness_blame(results: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Tests that ran with mutants in place, noticed none, and killed no mutant they cover.
-
-    A test counts as having run against a mutant when the mutant survived (every covering test
-    ran and passed), or when another test killed it after all covering tests had run
-    (``tests_run`` equals the number of covering tests; the runner stops at the first failure,
-    so every test before the killer passed). A test that only covers mutants another test
-    killed first may never have run against them, so it is not blamed.
-
-    Each entry: ``{"test", "covered", "survived", "files"}``; ``covered`` counts the mutants
-    with a verdict that the test covers. Sorted by test id.
-    """
-    covered: dict[str, int] = {}
-    survived: dict[str, int] = {}
-    files: dict[str, set[str]] = {}
-    killers: set[str] = set()
-    witnessed: set[str] = set()
-    for mutant in result_mutants(results):
-        status = mutant["status"]
-        if status not in VERDICTS:
-            continue
-        tests = [t for t in mutant.get("covered_by") or () if isinstance(t, str)]
-        killer = mutant.get("killed_by") if status in DETECTED else None
-        if isinstance(killer, str):
-            killers.add(killer)
-        all_ran = status == SURVIVED or (
-            killer is not None and mutant.get("tests_run") == len(tests) and killer in tests
-        )
-        for test in tests:
-            covered[test] = covered.get(test, 0) + 1
-            files.setdefault(test, set()).add(mutant["file"])
-            if status == SURVIVED:
-                survived[test] = survived.get(test, 0) + 1
-            if all_ran and test != killer:
-                witnessed.add(test)
-    return [
-        {"test": test, "covered": covered[test], "survived": survived.get(test, 0),
-         "files": sorted(files[test])}
-        for test in sorted(witnessed - killers)
-    ]
-
-
-def render_verdict(verdict: GateVerdict, results: Mapping[str, Any]) -> str:
-    """The plain-text report the terminal shows; the last line is the summary."""
-    lines: list[str] = []
-    run = run_info(results)
-    if run.get("diff_ref"):
-        lines.extend([f"mutants on lines changed since {run['diff_ref']}", ""])
-    if verdict.new_survivors:
-        info = (f", information only: {verdict.survivors_info}" if verdict.survivors_info
-                else "")
-        lines.append(f"new surviving mutants ({len(verdict.new_survivors)}{info}):")
-        lines.extend(_survivor_table(verdict.new_survivors))
-        lines.append("")
-    if verdict.assertion_free_tests:
-        tests = verdict.assertion_free_tests
-        exact = any("lines" in t for t in tests)
-        header = ("tests that cover changed lines and kill none of their mutants" if exact
-                  else "tests that passed with every surviving mutant they cover in place and "
-                       "killed no mutant of this run")
-        lines.append(f"{header} ({len(tests)}"
-                     + (f", the {ASSERTION_FREE_SHOWN} with most survivors" if
-                        len(tests) > ASSERTION_FREE_SHOWN else "") + "):")
-        worst = sorted(tests, key=lambda t: -t.get("survived", 0))[:ASSERTION_FREE_SHOWN]
-        lines.extend(_tests_table(sorted(worst, key=lambda t: t["test"])))
-        lines.append("")
-    lines.extend(f"note: {note}" for note in verdict.notes)
-    lines.extend(f"- {reason}" for reason in verdict.reasons)
-    lines.append(summary_line(verdict))
-    return "\n".join(lines) + "\n"
 
 
 def summary_line(verdict: GateVerdict) -> str:
@@ -407,47 +290,6 @@ def _survivor_view(mutant: Mapping[str, Any]) -> dict[str, Any]:
     return view
 
 
-# -- text ---------------------------------------------------------------------------------------
-
-
-def _survivor_table(survivors: list[dict[str, Any]]) -> list[str]:
-    rows = [(f"{s['file']}:{s['line']}", str(s["operator"]), _change(s)) for s in survivors]
-    width0 = max(len(r[0]) for r in rows)
-    width1 = max(len(r[1]) for r in rows)
-    lines = []
-    for row, survivor in zip(rows, survivors, strict=True):
-        lines.append(f"  {row[0]:<{width0}}  {row[1]:<{width1}}  {row[2]}")
-        lines.append(f"  {'':<{width0}}  covered by: {_tests(survivor['covered_by'])}")
-    return lines
-
-
-def _tests_table(tests: list[dict[str, Any]]) -> list[str]:
-    width = max(len(t["test"]) for t in tests)
-    return [
-        f"  {t['test']:<{width}}  covers {t['covered']} mutant(s), {t['survived']} survived, "
-        + (f"at {_places(t['lines'])}" if "lines" in t else f"in {', '.join(t['files'])}")
-        for t in tests
-    ]
-
-
-def _places(lines: list[str], shown: int = 6) -> str:
-    more = f" and {len(lines) - shown} more" if len(lines) > shown else ""
-    return ", ".join(lines[:shown]) + more
-
-
-def _change(survivor: Mapping[str, Any]) -> str:
-    return one_line_change(survivor["original"], survivor["replacement"], _CHANGE_WIDTH // 2,
-                           "...")
-
-
-def _tests(tests: list[str]) -> str:
-    if not tests:
-        return "(no test recorded)"
-    shown = ", ".join(tests[:_TESTS_SHOWN])
-    extra = len(tests) - _TESTS_SHOWN
-    return shown if extra <= 0 else f"{shown} and {extra} more"
-
-
 def _settings(settings: Mapping[str, Any]) -> str:
     return "{" + ", ".join(f"{k}={settings[k]!r}" for k in sorted(settings)) + "}"
 
@@ -458,4 +300,3 @@ def _pct(value: float | None) -> str:
 
 def _points(value: float) -> str:
     return f"{value:.1f}" if round(value, 1) == value else f"{value:g}"
-

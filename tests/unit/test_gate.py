@@ -11,10 +11,12 @@ from helpers.results import T_ADD
 from helpers.results import make_mutant as mutant
 from helpers.results import make_results as results
 
+from mutgate.assertion_free import assertion_free_tests
 from mutgate.atomic import write_text_atomic
 from mutgate.baseline import load_baseline, make_baseline, render_baseline
 from mutgate.errors import ConfigError
-from mutgate.gate import GateVerdict, assertion_free_tests, judge, render_verdict, summary_line
+from mutgate.gate import GateVerdict, judge, summary_line
+from mutgate.gate_report import render_verdict
 
 PROJECT = "demo"
 T_SMOKE = "tests/test_mod.py::test_smoke"
