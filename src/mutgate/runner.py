@@ -18,6 +18,7 @@ from mutgate.config import Config
 from mutgate.confirm import as_confirmation, survivors_to_confirm
 from mutgate.coverage_map import CoverageMap
 from mutgate.errors import ConfigError
+from mutgate.execution.batch import WorkerLog
 from mutgate.execution.plan import make_batches, make_jobs
 from mutgate.execution.pool import RunContext, execute
 from mutgate.execution.warm import Job
@@ -134,10 +135,10 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
          + (f", {len(reused)} results reused" if reused else "")
          + f", {len(todo)} to run with {jobs_count} job(s)")
     flaky: set[str] = set()
-    rss: dict[int, list[float]] = {}
+    workers = WorkerLog()
     try:
         executed = _execute(config, cov, todo, store, run_id, jobs_count, progress, flaky,
-                            full, rss)
+                            full, workers)
         if config.confirm != "off":
             _confirm(config, cov, mutants, store, run_id, jobs_count, flaky, echo, progress,
                      seen_by)
@@ -145,8 +146,8 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
         store.finish_run(run_id, time.perf_counter() - started, state="interrupted")
         raise
     wall = time.perf_counter() - started
-    _finish(store, run_id, selection, wall, executed, len(reused), sorted(flaky),
-            [[round(first, 1), round(last, 1)] for first, last in rss.values()])
+    _finish(store, run_id, selection, wall, executed, len(reused), sorted(flaky), workers,
+            jobs_count)
     return RunOutcome(run_id, len(mutants), executed, len(reused), wall, changed)
 
 
@@ -271,10 +272,12 @@ def _selected_by(selection: Selection, selected: int, on_changed: int) -> str:
 
 def _execute(config: Config, cov: CoverageMap, todo: list[Mutant], store: Store, run_id: int,
              jobs_count: int, progress, flaky: set[str], full: set[str],
-             rss: dict[int, list[float]]) -> int:
+             workers: WorkerLog) -> int:
     jobs = make_jobs(todo, cov, config.timeout_factor, config.timeout_constant, full)
+    started = time.perf_counter()
     done = _dispatch(config, cov, jobs, store, run_id, jobs_count, progress, flaky, len(todo),
-                     rss=rss)
+                     workers=workers)
+    workers.wall_s = time.perf_counter() - started
     # A worker that saw a test pass twice may have trusted a test another worker found flaky:
     # a mutant killed by a flaky test is run again without the flaky tests.
     suspects = [m for m in store.mutants(run_id, KILLED) if m["killed_by"] in flaky]
@@ -338,10 +341,10 @@ def _verify_kills(config: Config, cov: CoverageMap, by_id: dict[str, Mutant],
 
 def _dispatch(config: Config, cov: CoverageMap, jobs: list[Job], store: Store, run_id: int,
               jobs_count: int, progress, flaky: set[str], total: int,
-              transform: Callable | None = None, rss: dict[int, list[float]] | None = None,
+              transform: Callable | None = None, workers: WorkerLog | None = None,
               collected: list[Result] | None = None, record: bool = True) -> int:
-    """Run ``jobs`` in the pool, recording results as they arrive; ``rss`` collects each
-    worker's resident memory after its first and its last batch (MiB)."""
+    """Run ``jobs`` in the pool, recording results as they arrive; ``workers`` collects
+    what each worker reports with its batches (memory, time busy)."""
     if not jobs:
         return 0
     batches = make_batches(jobs, cov, jobs_count)
@@ -371,8 +374,8 @@ def _dispatch(config: Config, cov: CoverageMap, jobs: list[Job], store: Store, r
         if collected is not None:
             collected.extend(results)
         flaky.update(outcome.flaky_tests)
-        if outcome.worker and rss is not None:
-            rss.setdefault(outcome.worker, [outcome.rss_mb, outcome.rss_mb])[1] = outcome.rss_mb
+        if workers is not None:
+            workers.add(outcome)
         done += len(outcome.results)
         for result in results:
             key = "killed" if result.status in DETECTED else result.status
@@ -383,13 +386,18 @@ def _dispatch(config: Config, cov: CoverageMap, jobs: list[Job], store: Store, r
 
 
 def _finish(store: Store, run_id: int, selection: Selection, wall: float, executed: int,
-            reused: int, flaky: list[str], worker_rss_mb: list[list[float]]) -> None:
+            reused: int, flaky: list[str], workers: WorkerLog, jobs: int) -> None:
     counts = store.counts(run_id)
     info = store.run_info(run_id)
     options = {k: v for k, v in info.items()
                if k not in ("id", "started_at", "finished_at", "state", "jobs", "wall_s")}
+    idle = workers.idle_share(jobs)
     options.update(executed=executed, reused=reused, flaky_tests=flaky,
-                   worker_rss_mb=worker_rss_mb)
+                   worker_rss_mb=[[round(first, 1), round(last, 1)]
+                                  for first, last in workers.rss_mb.values()],
+                   worker_busy_s=[round(busy, 2) for busy in workers.busy_s.values()],
+                   mutants_wall_s=round(workers.wall_s, 2),
+                   worker_idle=None if idle is None else round(idle, 3))
     if selection.sample is not None:
         detected = sum(counts.get(s, 0) for s in DETECTED)
         scored = detected + counts.get(SURVIVED, 0)

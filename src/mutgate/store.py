@@ -311,6 +311,9 @@ class Store:
             "flaky_tests": info.get("flaky_tests", []),
             "on_changed_lines": info.get("on_changed_lines"),
             "worker_rss_mb": info.get("worker_rss_mb", []),
+            "worker_busy_s": info.get("worker_busy_s", []),
+            "mutants_wall_s": info.get("mutants_wall_s"),
+            "worker_idle": info.get("worker_idle"),
         }
         value = score(counts)
         return {"score": None if value is None else round(value, 2), "counts": counts,

@@ -89,6 +89,16 @@ def test_each_worker_reports_its_memory_after_its_first_and_last_batch(trust_run
     assert all(len(pair) == 2 and 10 < pair[0] < 2000 and 10 < pair[1] < 2000 for pair in rss)
 
 
+def test_the_run_says_how_busy_its_workers_were(trust_run):
+    project, _, _ = trust_run
+    run = json.loads(mutgate(project, "results", "--json").stdout)["run"]
+    busy, wall = run["worker_busy_s"], run["mutants_wall_s"]
+    assert len(busy) == len(run["worker_rss_mb"])
+    # Each worker's batches fit in the phase; the idle share is what the two leave over.
+    assert all(0 < b <= wall + 0.05 for b in busy)
+    assert run["worker_idle"] == pytest.approx(max(0.0, 1 - sum(busy) / (2 * wall)), abs=0.002)
+
+
 def test_every_trust_mutant_is_killed_and_nothing_is_left_unexplained(trust_run):
     _, done, found = trust_run
     assert {m["status"] for m in found.values()} == {"killed"}

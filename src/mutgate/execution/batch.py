@@ -6,7 +6,7 @@ both import these, neither imports the other for them.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mutgate.store import Result
 
@@ -36,6 +36,32 @@ class BatchOutcome:
     flaky_tests: list[str]
     worker: int = 0
     rss_mb: float = 0.0
+    busy_s: float = 0.0  # the batch's time in the worker, its session start included
+
+
+@dataclass
+class WorkerLog:
+    """What the workers of a run's mutant phase reported: each one's resident memory after
+    its first and its last batch (MiB), the time each spent on batches, and the phase's wall
+    time, so a run can say how long its workers sat idle (a batch plan that leaves one worker
+    finishing alone shows here)."""
+
+    rss_mb: dict[int, list[float]] = field(default_factory=dict)
+    busy_s: dict[int, float] = field(default_factory=dict)
+    wall_s: float = 0.0
+
+    def add(self, outcome: BatchOutcome) -> None:
+        if not outcome.worker:
+            return
+        self.rss_mb.setdefault(outcome.worker, [outcome.rss_mb, outcome.rss_mb])[1] = \
+            outcome.rss_mb
+        self.busy_s[outcome.worker] = self.busy_s.get(outcome.worker, 0.0) + outcome.busy_s
+
+    def idle_share(self, jobs: int) -> float | None:
+        """The share of ``jobs`` workers' time in the phase that went to no batch."""
+        if self.wall_s <= 0 or jobs <= 0:
+            return None
+        return max(0.0, 1.0 - sum(self.busy_s.values()) / (jobs * self.wall_s))
 
 
 def resident_mb() -> float:

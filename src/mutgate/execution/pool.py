@@ -91,6 +91,7 @@ def _fresh_works(ctx: RunContext, job: Job, source: str) -> bool:
 
 def run_batch(ctx: RunContext, jobs: list[Job]) -> BatchOutcome:
     """The task a worker runs: every mutant of the batch, in order."""
+    started = time.perf_counter()
     if ctx.isolation != "subprocess":
         _check_tests(ctx, jobs)
     else:
@@ -99,7 +100,7 @@ def run_batch(ctx: RunContext, jobs: list[Job]) -> BatchOutcome:
     warm = _WORKER.get("session")
     flaky = set(warm.unusable) if isinstance(warm, WarmSession) else set()
     return BatchOutcome(results, sorted(flaky | _isolated_unusable()), os.getpid(),
-                        resident_mb())
+                        resident_mb(), time.perf_counter() - started)
 
 
 def _check_tests(ctx: RunContext, jobs: list[Job]) -> None:
