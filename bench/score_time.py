@@ -68,6 +68,9 @@ def paths(results: dict[str, Any]) -> dict[str, Any]:
                      "module_level": sum(1 for m in group if m.get("qualname") == "<module>")}
     fork, fresh = out.get("fork", {}).get("median_ms"), out.get("fresh", {}).get("median_ms")
     out["fresh_over_fork_median"] = round(fresh / fork, 1) if fork and fresh else None
+    run = results.get("run", {})
+    out["workers"] = {"busy_s": run.get("worker_busy_s"), "wall_s": run.get("mutants_wall_s"),
+                      "idle": run.get("worker_idle"), "rss_mb": run.get("worker_rss_mb")}
     return out
 
 
@@ -143,6 +146,11 @@ def paths_table(rows: list[dict[str, Any]]) -> str:
                               fmt(g["overhead_p90_ms"]), str(g["module_level"])))
         lines.append((f"  {row['project']}: fresh (static) median = "
                       f"{fmt(found['fresh_over_fork_median'], 1, 'x')} the fork median",))
+        w = found.get("workers") or {}
+        if w.get("wall_s"):
+            lines.append((f"  {row['project']}: mutant phase {w['wall_s']:.1f} s, workers busy "
+                          f"{w['busy_s']} s, idle {100 * (w['idle'] or 0):.1f}%; worker RSS "
+                          f"first/last batch {w['rss_mb']} MiB",))
     return table(head, lines)
 
 
