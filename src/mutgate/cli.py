@@ -116,12 +116,9 @@ def run(ctx: click.Context, paths: tuple[str, ...], jobs: int | None, operators:
         paths=list(paths), diff_ref=diff_ref,
         sample=parse_sample(sample) if sample is not None else None, seed=seed,
         shard=parse_shard(shard) if shard else None, reuse=not no_reuse)
-    def echo(message: str) -> None:
-        if not quiet:
-            click.echo(message, err=True)
-
     with Progress(sys.stderr, tty=sys.stderr.isatty(), heartbeat=not quiet) as shown:
-        outcome = do_run(config, selection, echo=echo,
+        # Notes go through the progress display: on a terminal they never land on its bar.
+        outcome = do_run(config, selection, echo=(lambda _: None) if quiet else shown.say,
                          progress=None if quiet else shown.update)
     store = open_store(config)
     results = store.results_dict(outcome.run_id)

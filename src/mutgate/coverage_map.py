@@ -12,14 +12,13 @@ import hashlib
 import json
 import os
 import shlex
-import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mutgate import __version__, coverage_delta
+from mutgate import __version__, coverage_delta, coverage_progress
 from mutgate.atomic import write_text_atomic
 from mutgate.config import Config, is_test_file
 from mutgate.coverage_delta import ALL, REUSE, Contexts, Plan
@@ -28,7 +27,7 @@ from mutgate.errors import ConfigError, SuiteError
 IMPORT_TIME = ""  # coverage's default context: lines run outside any test (imports, collection)
 COLLECT_CONTEXT = "mutgate-collect:"  # + a test module's node id: lines run while collecting it
 IMPORTS_FILE = "imports.json"  # which module imports which (mutgate.plugins.import_graph)
-MAP_VERSION = 6
+MAP_VERSION = 7
 
 
 @dataclass
@@ -134,11 +133,13 @@ def project_files(root: Path):
                 yield Path(dirpath) / name
 
 
-def build(config: Config, *, reuse: bool = True, echo=None) -> CoverageMap:
+def build(config: Config, *, reuse: bool = True, echo=None,
+          progress: Callable[..., None] | None = None) -> CoverageMap:
     """The map of the project as it is now: the saved one when nothing it depends on changed,
     else the saved one with the tests whose coverage can have changed measured again
     (`mutgate.coverage_delta`), else the whole suite measured under coverage. Prints one line
-    saying which (``coverage: ...``)."""
+    saying which (``coverage: ...``); ``progress(phase, done, total)`` follows the tests the
+    coverage run finishes (`mutgate.coverage_progress`)."""
     say = echo or (lambda _line: None)
     cache = config.state_dir / "coverage-map.json"
     old, why = _saved_map(cache, config.root) if reuse else (None, "--no-reuse")
@@ -154,11 +155,11 @@ def build(config: Config, *, reuse: bool = True, echo=None) -> CoverageMap:
     config.state_dir.mkdir(exist_ok=True)
     if decision.action == ALL:
         say("Running the test suite once under coverage to map tests to lines...")
-        cov = _measure_all(config, now)
+        cov = _measure_all(config, now, progress)
         say(f"coverage: measured all {len(cov.durations)} tests ({decision.why})")
     else:
         assert old is not None
-        cov, count = _measure_some(config, now, old, decision)
+        cov, count = _measure_some(config, now, old, decision, progress)
         say(f"coverage: re-measured {count} of {len(cov.durations)} tests ({decision.why})")
     _save(cache, cov)
     return cov
@@ -206,21 +207,21 @@ def snapshot(config: Config, old: CoverageMap | None = None) -> coverage_delta.S
 PYTEST_VARIABLES = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD")
 
 
-def _measure_all(config: Config, now: coverage_delta.Snapshot) -> CoverageMap:
+def _measure_all(config: Config, now: coverage_delta.Snapshot, progress) -> CoverageMap:
     """Every test under coverage."""
-    report, contexts, startup = _run_suite(config, None)
+    report, contexts, startup = _run_suite(config, None, progress)
     durations = {t: info["duration"] for t, info in report["tests"].items()}
     return _assemble(config, now, contexts, durations, report["params"], startup,
                      _modules(report), report.get("module_files", {}))
 
 
 def _measure_some(config: Config, now: coverage_delta.Snapshot, old: CoverageMap,
-                  decision: Plan) -> tuple[CoverageMap, int]:
+                  decision: Plan, progress) -> tuple[CoverageMap, int]:
     """``decision.tests`` (and tests ``old`` does not know) under coverage, merged into
     ``old``; with how many tests ran."""
     chosen = {"run": sorted(decision.tests), "known": sorted(old.durations),
               "params": old.params}
-    report, contexts, startup = _run_suite(config, chosen)
+    report, contexts, startup = _run_suite(config, chosen, progress)
     measured = report["tests"]
     gone = set(decision.tests) | set(measured) | (set(old.durations) - set(report["collected"]))
     durations = {t: d for t, d in old.durations.items() if t not in gone}
@@ -261,14 +262,16 @@ def _modules(report: dict) -> list[str]:
     return [m for m in report.get("modules", []) if not m.startswith(("mutgate", "coverage"))]
 
 
-def _run_suite(config: Config, chosen: dict | None) -> tuple[dict, Contexts, float]:
+def _run_suite(config: Config, chosen: dict | None,
+               progress: Callable[..., None] | None) -> tuple[dict, Contexts, float]:
     """One pytest session under coverage (all tests, or only ``chosen``: see the coverage
     plugin), checked: its report, the raw contexts and the session's start-up time."""
     root = config.root
     data_file = config.state_dir / "coverage.sqlite"
     tests_file = config.state_dir / "coverage-tests.json"
     select_file = config.state_dir / "coverage-select.json"
-    for stale in (data_file, tests_file, select_file):
+    counts_file = config.state_dir / "coverage-progress"
+    for stale in (data_file, tests_file, select_file, counts_file):
         stale.unlink(missing_ok=True)
     include = []
     for path in config.paths:
@@ -294,8 +297,8 @@ def _run_suite(config: Config, chosen: dict | None) -> tuple[dict, Contexts, flo
            "-W", "ignore::coverage.exceptions.CoverageWarning", "-q", "--no-header",
            "-o", "console_output_style=classic", *pytest_base_args(config)]
     started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True,
-                          errors="replace")
+    proc = coverage_progress.run_watched(cmd, cwd=root, env=env, counts_file=counts_file,
+                                         progress=progress)
     wall = time.perf_counter() - started
     if not tests_file.exists():
         tail = _last_lines(proc.stdout + proc.stderr)
@@ -375,15 +378,17 @@ def derive(contexts: Contexts, tests: Iterable[str]
         by_line = {lineno: list(ran) for lineno, ran in contexts.ran.get(rel, {}).items()}
         at_import = contexts.at_import.get(rel, set())
         collected = contexts.collected.get(rel, {})
-        # In a file some test exercises, a line that ran at import time is covered by every
-        # test that exercises the file (a test that imported the module anew in its body does
-        # not own it), and by the tests of a test module being collected when it ran.
+        # A line that ran at import time is covered by the tests of a test module being
+        # collected when it ran (a module of constants no test calls into included), and in a
+        # file some test exercises by every such test (a test that imported the module anew
+        # in its body does not own it).
         file_tests = {t for ts in by_line.values() for t in ts}
-        for lineno in at_import if file_tests else ():
+        for lineno in at_import:
             covering = set(by_line.get(lineno, ())) | file_tests
             for module in collected.get(lineno, ()):
                 covering |= by_module.get(module, set())
-            by_line[lineno] = sorted(covering)
+            if covering:
+                by_line[lineno] = sorted(covering)
         lines[rel] = by_line
         import_lines[rel] = set(at_import)
     return lines, import_lines

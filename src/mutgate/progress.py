@@ -4,6 +4,8 @@ On a terminal the line is redrawn in place: the phase, done/total, killed and su
 far, and the time left. Without one (a CI log) nothing needs a terminal to read: one plain
 line at most every ``min_gap`` seconds when work advances, and, while work goes on with nothing
 finished, the last state again every ``max_gap`` seconds, so a log never looks stalled.
+A phase whose total is not known yet (tests being collected) shows what it counted so far.
+Notes printed while a bar is drawn (`say`) get lines of their own.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ class Progress:
         self.min_gap = min_gap
         self.max_gap = max_gap
         self.clock = clock
-        self.state: tuple[str, int, int, dict[str, int]] | None = None
+        self.state: tuple[str, int, int | None, dict[str, int]] | None = None
+        self.drawn = False  # a terminal line holds an unfinished bar
         self.phase_started = clock()
         self.printed_at: float | None = None
         self.lock = threading.Lock()
@@ -48,13 +51,13 @@ class Progress:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def update(self, phase: str, done: int, total: int,
+    def update(self, phase: str, done: int, total: int | None,
                counts: Mapping[str, int] | None = None) -> None:
+        """``total`` None: not known yet; the line shows ``done`` so far."""
         with self.lock:
             if self.state is None or self.state[0] != phase:
                 self.phase_started = self.clock()
-                if self.tty and self.state is not None:
-                    self.stream.write("\n")
+                self._end_bar()
             self.state = (phase, done, total, dict(counts or {}))
             now = self.clock()
             if self.tty or (self.printed_at is None or now - self.printed_at >= self.min_gap
@@ -67,12 +70,12 @@ class Progress:
         phase, done, total, counts = self.state
         now = self.clock() if now is None else now
         elapsed = now - self.phase_started
-        parts = [f"{phase}: {done}/{total}"]
+        parts = [f"{phase}: {done} so far" if total is None else f"{phase}: {done}/{total}"]
         if counts:
             parts.append(", ".join(f"{name} {counts.get(name, 0)}"
                                    for name in ("killed", "survived") if name in counts))
         parts.append(f"{_clock_text(elapsed)} elapsed")
-        if 0 < done < total and elapsed >= 1:
+        if total is not None and 0 < done < total and elapsed >= 1:
             parts.append(f"about {_clock_text(elapsed / done * (total - done))} left")
         return "  ".join(parts) if self.tty else ", ".join(parts)
 
@@ -81,6 +84,26 @@ class Progress:
         self.stream.write(f"\r\x1b[2K{text}" if self.tty else text + "\n")
         self.stream.flush()
         self.printed_at = now
+        self.drawn = self.tty
+
+    def _end_bar(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.drawn = False
+
+    def say(self, message: str) -> None:
+        """Print ``message`` on a line of its own. On a terminal a finished bar stays above
+        it; an unfinished one is drawn again below it."""
+        with self.lock:
+            if not self.drawn:
+                self.stream.write(message + "\n")
+            elif self.state is not None and self.state[1] == self.state[2]:
+                self._end_bar()
+                self.stream.write(message + "\n")
+            else:
+                self.stream.write(f"\r\x1b[2K{message}\n")
+                self._write(self.clock())
+            self.stream.flush()
 
     def _beat(self) -> None:
         while not self.stop.wait(min(self.max_gap, 1.0)):
@@ -90,8 +113,8 @@ class Progress:
         """Repeat the state when work goes on and nothing was printed for ``max_gap``."""
         with self.lock:
             now = self.clock()
-            if (self.state is not None and self.printed_at is not None
-                    and self.state[1] < self.state[2] and now - self.printed_at >= self.max_gap):
+            if (self.state is not None and self.printed_at is not None and _going_on(self.state)
+                    and now - self.printed_at >= self.max_gap):
                 self._write(now)
 
     def close(self) -> None:
@@ -99,6 +122,10 @@ class Progress:
         if self.thread is not None:
             self.thread.join(timeout=1.0)
         with self.lock:
-            if self.tty and self.state is not None:
-                self.stream.write("\n")
-                self.stream.flush()
+            self._end_bar()
+            self.stream.flush()
+
+
+def _going_on(state: tuple[str, int, int | None, dict[str, int]]) -> bool:
+    _, done, total, _ = state
+    return total is None or done < total

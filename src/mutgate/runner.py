@@ -87,7 +87,7 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
         check_syntax(file, read_source(config.root, file))
     echo(_what_it_mutates(config, selection.paths, files))
     echo(_how_it_tests(config))
-    cov = coverage_map.build(config, reuse=selection.reuse, echo=echo)
+    cov = coverage_map.build(config, reuse=selection.reuse, echo=echo, progress=progress)
     tests = collected_test_files(cov)
     files = [file for file in files if file not in tests]
     foreign = foreign_copies(str(config.root), files, cov.module_files)

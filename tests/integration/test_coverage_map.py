@@ -252,3 +252,37 @@ def test_a_project_without_tests_is_a_config_error(tmp_path: Path, make_project)
     root = make_project(tmp_path, project_files(**{"tests/test_mod.py": "X = 1\n"}))
     with pytest.raises(ConfigError, match=r"no tests were collected"):
         coverage_map.build(load_config(root))
+
+
+def test_the_coverage_run_reports_the_tests_found_and_done_while_it_runs(tmp_path, make_project):
+    slow_tests = '''
+import time
+
+import pkg.other  # noqa: F401
+from pkg.mod import big
+
+time.sleep(1.5)  # a slow collection: a log hears that tests are being found
+
+
+def test_big():
+    time.sleep(0.8)
+    assert big(5) == "big"
+
+
+def test_big_huge():
+    time.sleep(0.8)
+    assert big(500) == "huge"
+'''
+    root = make_project(tmp_path / "proj", project_files(**{"tests/test_slow.py": slow_tests}))
+    shown: list[tuple[str, int, int | None]] = []
+    cov = coverage_map.build(load_config(root), progress=lambda *state: shown.append(state))
+    assert len(cov.durations) == 5
+    collecting = [state for state in shown if state[0] == "collecting tests"]
+    running = [state for state in shown if state[0] == "coverage"]
+    assert shown == collecting + running  # collecting, then running, nothing else
+    assert (("collecting tests", 3, None) in collecting  # test_mod.py's, test_slow.py importing
+            and {total for _, _, total in collecting} == {None})
+    assert running[-1] == ("coverage", 5, 5)
+    assert {total for _, _, total in running} == {5}
+    done = [count for _, count, _ in running]
+    assert done == sorted(done) and any(0 < count < 5 for count in done)  # live counts

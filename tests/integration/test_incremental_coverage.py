@@ -334,3 +334,16 @@ def test_a_doctest_text_file_is_watched_like_a_test_file(tmp_path: Path, make_pr
         said="coverage: re-measured 1 of 4 tests (1 changed file: tests/guide.txt)",
         ran={"tests/guide.txt::guide.txt"})
     assert_same_map(merged, full_map(root))
+
+
+def test_an_incremental_run_counts_the_tests_it_measures_again(project) -> None:
+    root, _ = project
+    edit(root, "pkg/calc.py", "    return a * b\n", "    product = a * b\n    return product\n")
+    shown: list[tuple[str, int, int | None]] = []
+    said: list[str] = []
+    coverage_map.build(load_config(root), echo=said.append,
+                       progress=lambda *state: shown.append(state))
+    assert said[-1] == "coverage: re-measured 3 of 6 tests (1 changed file: pkg/calc.py)"
+    running = [state for state in shown if state[0] == "coverage"]
+    assert running[-1] == ("coverage", 3, 3)  # of the 3 it runs, not of the 6 it collects
+    assert {total for _, _, total in running} == {3}

@@ -69,3 +69,47 @@ def test_a_heartbeat_repeats_the_state_while_nothing_finishes():
     shown.beat()  # the work is done: nothing more
     assert out.getvalue().splitlines()[-1].startswith("mutants: 10/10")
     assert len(out.getvalue().splitlines()) == 3
+
+
+def test_a_phase_without_a_total_yet_shows_its_count_and_is_repeated():
+    clock, out = Clock(), io.StringIO()
+    shown = Progress(out, tty=False, clock=clock, heartbeat=False, max_gap=30)
+    shown.update("collecting tests", 40, None)
+    clock.now += 31
+    shown.beat()  # collecting is work going on: the log hears from it
+    shown.update("coverage", 0, 50)  # a new phase, 0:00 of its own
+    assert out.getvalue().splitlines() == [
+        "collecting tests: 40 so far, 0:00 elapsed",
+        "collecting tests: 40 so far, 0:31 elapsed",
+    ]
+    clock.now += 10
+    shown.update("coverage", 5, 50)
+    assert out.getvalue().splitlines()[-1] == "coverage: 5/50, 0:10 elapsed, about 1:30 left"
+    shown.close()
+
+
+def test_a_note_in_a_log_is_a_plain_line():
+    clock, out = Clock(), io.StringIO()
+    with Progress(out, tty=False, clock=clock, heartbeat=False) as shown:
+        shown.update("coverage", 3, 10)
+        shown.say("a note")
+    assert out.getvalue() == "coverage: 3/10, 0:00 elapsed\na note\n"
+
+
+def test_a_note_on_a_terminal_never_lands_on_the_bar():
+    clock, out = Clock(), io.StringIO()
+    with Progress(out, tty=True, clock=clock) as shown:
+        shown.say("before any bar")
+        shown.update("coverage", 3, 10)
+        shown.say("while it runs")  # the bar is cleared, the note printed, the bar drawn again
+        shown.update("coverage", 10, 10)
+        shown.say("coverage: measured all 10 tests")  # a finished bar stays above the note
+        shown.update("mutants", 0, 5, {"killed": 0, "survived": 0})
+    assert out.getvalue().split("\n") == [
+        "before any bar",
+        "\r\x1b[2Kcoverage: 3/10  0:00 elapsed\r\x1b[2Kwhile it runs",
+        "\r\x1b[2Kcoverage: 3/10  0:00 elapsed\r\x1b[2Kcoverage: 10/10  0:00 elapsed",
+        "coverage: measured all 10 tests",
+        "\r\x1b[2Kmutants: 0/5  killed 0, survived 0  0:00 elapsed",
+        "",
+    ]

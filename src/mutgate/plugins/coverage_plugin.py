@@ -5,7 +5,9 @@ packages are imported, records each test's outcome and duration, and writes them
 Configured through environment variables set by `mutgate.coverage_map`. With
 ``MUTGATE_COV_SELECT`` (a JSON file: the ids of the tests to measure again, every id of the
 earlier map and its parameter digests) the whole suite is still collected, but only those
-tests, and tests the earlier map did not know, run: `mutgate.coverage_delta`.
+tests, and tests the earlier map did not know, run: `mutgate.coverage_delta`. With
+``MUTGATE_COV_PROGRESS`` it keeps the counts of tests found and run in that file
+(`mutgate.coverage_progress`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 import coverage
 import pytest
 
+from mutgate import coverage_progress
 from mutgate.module_names import module_files
 from mutgate.test_identity import param_digest, resolve
 
@@ -38,6 +41,8 @@ _params: dict[str, str] = {}
 _ROOT = os.path.realpath(os.getcwd())  # mutgate starts pytest in the project's root
 _collected: list[str] = []
 _defined_in: dict[str, str] = {}
+_counts = (coverage_progress.CountsWriter(os.environ[coverage_progress.ENV])
+           if os.environ.get(coverage_progress.ENV) else None)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -60,6 +65,16 @@ def pytest_make_collect_report(collector):
     _cov.switch_context(os.environ["MUTGATE_COLLECT_CONTEXT"] + module.nodeid)
     yield
     _cov.switch_context("")
+
+
+def pytest_itemcollected(item):
+    if _counts is not None:
+        _counts.found()
+
+
+def pytest_runtest_logfinish(nodeid, location):
+    if _counts is not None:
+        _counts.finished()
 
 
 def pytest_runtest_logreport(report):
@@ -126,6 +141,8 @@ def _defining_file(item) -> str | None:
 
 
 def pytest_collection_finish(session):
+    if _counts is not None:  # what runs, after any deselection
+        _counts.start(len(session.items))
     for item in session.items:
         _tests.setdefault(item.nodeid, {"duration": 0.0, "outcome": "not-run"})
         digest = param_digest(item)
@@ -137,6 +154,8 @@ def pytest_collection_finish(session):
 def pytest_sessionfinish(session, exitstatus):
     _cov.stop()
     _cov.save()
+    if _counts is not None:
+        _counts.close()
     out = {"tests": _tests, "collect_errors": _errors, "exitstatus": int(exitstatus),
            "modules": sorted(sys.modules), "module_files": module_files(sys.modules),
            "params": _params, "collected": _collected, "defined_in": _defined_in}
