@@ -27,7 +27,7 @@ from mutgate.errors import ConfigError, SuiteError
 IMPORT_TIME = ""  # coverage's default context: lines run outside any test (imports, collection)
 COLLECT_CONTEXT = "mutgate-collect:"  # + a test module's node id: lines run while collecting it
 IMPORTS_FILE = "imports.json"  # which module imports which (mutgate.plugins.import_graph)
-MAP_VERSION = 6
+MAP_VERSION = 7
 
 
 @dataclass
@@ -378,15 +378,17 @@ def derive(contexts: Contexts, tests: Iterable[str]
         by_line = {lineno: list(ran) for lineno, ran in contexts.ran.get(rel, {}).items()}
         at_import = contexts.at_import.get(rel, set())
         collected = contexts.collected.get(rel, {})
-        # In a file some test exercises, a line that ran at import time is covered by every
-        # test that exercises the file (a test that imported the module anew in its body does
-        # not own it), and by the tests of a test module being collected when it ran.
+        # A line that ran at import time is covered by the tests of a test module being
+        # collected when it ran (a module of constants no test calls into included), and in a
+        # file some test exercises by every such test (a test that imported the module anew
+        # in its body does not own it).
         file_tests = {t for ts in by_line.values() for t in ts}
-        for lineno in at_import if file_tests else ():
+        for lineno in at_import:
             covering = set(by_line.get(lineno, ())) | file_tests
             for module in collected.get(lineno, ()):
                 covering |= by_module.get(module, set())
-            by_line[lineno] = sorted(covering)
+            if covering:
+                by_line[lineno] = sorted(covering)
         lines[rel] = by_line
         import_lines[rel] = set(at_import)
     return lines, import_lines

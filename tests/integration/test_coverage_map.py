@@ -103,10 +103,18 @@ def test_lines_run_only_at_import_time_are_attributed_to_the_files_tests(mapped)
         (1, 3, 6, 10, 16), ALL)
 
 
-def test_a_file_no_test_exercises_has_import_lines_but_no_covered_lines(mapped) -> None:
+def test_a_file_only_imported_by_a_test_module_is_covered_there_at_its_import_lines(
+        mapped) -> None:
+    # test_mod.py imports pkg.other and calls nothing of it: RATE = 2 * 3 ran while
+    # test_mod.py was collected, so its tests (and only they) can notice a mutant there; the
+    # body of never() ran for no test.
     _, cov, _ = mapped
-    assert (cov.lines["pkg/other.py"], cov.import_lines["pkg/other.py"]) == ({}, {1, 4})
-    assert not cov.is_covered("pkg/other.py", 1)
+    assert cov.import_lines["pkg/other.py"] == {1, 4}
+    assert cov.lines["pkg/other.py"] == {
+        line: ["tests/test_mod.py::test_big", "tests/test_mod.py::test_big_huge",
+               "tests/test_mod.py::test_small"]
+        for line in (1, 4)}
+    assert not cov.is_covered("pkg/other.py", 5)
     assert cov.is_covered("pkg/mod.py", 12)
 
 
