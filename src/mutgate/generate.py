@@ -14,8 +14,9 @@ import re
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from threading import Event
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -86,9 +87,30 @@ def read_source(root: Path, rel: str) -> str:
         raise ConfigError(f"{rel}: cannot read: {exc.strerror}") from None
 
 
-def generate(config: Config, cov: CoverageMap, files: Iterable[str] | None = None
-             ) -> list[Mutant]:
-    """All mutants of the selected operators on covered lines of the project's source files."""
+def premake(root: Path, files: Iterable[str], stop: Event | None = None
+            ) -> dict[str, list[Mutant]]:
+    """Every mutant of ``files``, covered or not, as if no line ran at import time: the
+    parse that `generate` finishes once the coverage map is known (run in a thread while
+    the coverage run's subprocess works). Stops early, between files, once ``stop`` is set."""
+    made: dict[str, list[Mutant]] = {}
+    for rel in files:
+        if stop is not None and stop.is_set():
+            break
+        made[rel] = mutants_of_source(rel, read_source(root, rel))
+    return made
+
+
+def _at_import(mutant: Mutant, import_lines: set[int]) -> Mutant:
+    """``mutant`` as `mutants_of_source` makes it when its line ran at import time."""
+    if mutant.line not in import_lines or mutant.swap_target is None:
+        return mutant
+    return replace(mutant, swap_target=None, target_span=None, target_header="")
+
+
+def generate(config: Config, cov: CoverageMap, files: Iterable[str] | None = None,
+             premade: dict[str, list[Mutant]] | None = None) -> list[Mutant]:
+    """All mutants of the selected operators on covered lines of the project's source files
+    (those of ``premade`` files from `premake`'s parse)."""
     families = set(config.operators)
     mutants: list[Mutant] = []
     for rel in (files if files is not None else source_files(config)):
@@ -97,7 +119,11 @@ def generate(config: Config, cov: CoverageMap, files: Iterable[str] | None = Non
             continue
         source = read_source(config.root, rel)
         spans = statement_spans(source)
-        for mutant in mutants_of_source(rel, source, cov.import_lines.get(rel, set())):
+        import_lines = cov.import_lines.get(rel, set())
+        made = ([_at_import(m, import_lines) for m in premade[rel]]
+                if premade is not None and rel in premade
+                else mutants_of_source(rel, source, import_lines))
+        for mutant in made:
             if mutant.family not in families and mutant.operator not in families:
                 continue
             first, last = spans.get(mutant.line, (mutant.line, mutant.line))

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import shlex
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from mutgate.generate import (
     check_syntax,
     collected_test_files,
     generate,
+    premake,
     read_source,
     source_files,
 )
@@ -87,16 +90,27 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
         check_syntax(file, read_source(config.root, file))
     echo(_what_it_mutates(config, selection.paths, files))
     echo(_how_it_tests(config))
-    cov = coverage_map.build(config, reuse=selection.reuse, echo=echo, progress=progress)
+    changes = _changes(config, selection)
+    # The coverage run is a subprocess: this process parses the sources meanwhile (a PR
+    # check only its changed files; test files are left out below, once they are known).
+    early = [f for f in files if changes is None or changes.get(f)]
+    stop = threading.Event()
+    parsing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mutgate-parse")
+    premade = parsing.submit(premake, config.root, early, stop)
+    try:
+        cov = coverage_map.build(config, reuse=selection.reuse, echo=echo, progress=progress)
+        made = premade.result()
+    finally:
+        stop.set()
+        parsing.shutdown(wait=False, cancel_futures=True)
     tests = collected_test_files(cov)
     files = [file for file in files if file not in tests]
     foreign = foreign_copies(str(config.root), files, cov.module_files)
     if foreign:
         raise ConfigError(foreign[0].message())
-    changes = _changes(config, selection)
     if changes is not None:  # a PR check parses only the files its mutants can come from
         files = files_in_diff(files, changes, cov.tests_of_file)
-    mutants = generate(config, cov, files)
+    mutants = generate(config, cov, files, made)
     generated = len(mutants)
     mutants, changed = _select(mutants, selection, changes)
     mutants, excluded = _without_excluded(config, mutants)

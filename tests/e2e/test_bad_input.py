@@ -26,7 +26,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("fast_pytest_subprocesses
 _SCRIPT = Path(sys.executable).with_name("mutgate")
 MUTGATE = str(_SCRIPT) if _SCRIPT.exists() else "mutgate"
 #: What `mutgate run` may print on stderr before it fails (progress, not errors).
-PROGRESS = ("mutating ", "tests: python -m pytest ", "Running the test suite once under coverage")
+PROGRESS = ("mutating ", "tests: python -m pytest ", "Running the test suite once under coverage",
+            "collecting tests: ", "coverage: ")
 #: One invocation of every command; those that need an argument get a harmless one.
 COMMANDS = {
     "run": ["run"], "results": ["results"], "show": ["show", "abc123"],

@@ -11,7 +11,7 @@ from helpers.projects import write_project
 from mutgate.config import load_config
 from mutgate.coverage_map import CoverageMap
 from mutgate.errors import ConfigError
-from mutgate.generate import generate, mutants_of_source, source_files
+from mutgate.generate import _at_import, generate, mutants_of_source, premake, source_files
 from mutgate.mutant import Mutant
 
 
@@ -352,3 +352,18 @@ def test_statement_spans_of_a_match_statement_end_before_its_first_case():
     spans = statement_spans(source)
     assert spans[2] == spans[3] == (2, 3)
     assert spans[5] == (5, 5) and spans[7] == (7, 7)
+
+
+def test_a_parse_made_before_the_map_gives_the_mutants_a_parse_after_it_gives(tmp_path):
+    # premake parses while the coverage run goes, without knowing which lines ran at import;
+    # generate then marks those mutants as needing a fresh import.
+    source = ("RATE = 2 + 3\n\n\ndef scale(x):\n    return x * RATE\n\n\n"
+              "def table():\n    return {1: 2 - 1}\n")
+    (tmp_path / "mod.py").write_text(source, encoding="utf-8")
+    early = premake(tmp_path, ["mod.py"])["mod.py"]
+    for ran_at_import in (set(), {1}, {1, 9}):
+        assert [_at_import(m, ran_at_import) for m in early] == mutants_of_source(
+            "mod.py", source, ran_at_import)
+    assert any(m.swap_target == "table" for m in early)
+    assert all(m.swap_target is None for m in (_at_import(m, {9}) for m in early)
+               if m.line == 9)
