@@ -32,7 +32,8 @@ from peer_env import REPO, Done, Project, log, must, run, venv
 
 MUTGATE = ["-c", "from mutgate.cli import main; main()"]
 #: mutgate's stderr: the coverage step's line, and the line naming how many mutants are to run.
-MUTGATE_MARKS = {"coverage": r"^coverage: ", "planned": r" to run with \d+ job"}
+MUTGATE_MARKS = {"coverage": r"^coverage: (?:measured|re-measured|reused)",
+                 "planned": r" to run with \d+ job"}
 
 
 @dataclass
