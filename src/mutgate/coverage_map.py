@@ -23,6 +23,7 @@ from mutgate.atomic import write_text_atomic
 from mutgate.config import Config, is_test_file
 from mutgate.coverage_delta import ALL, REUSE, Contexts, Plan
 from mutgate.errors import ConfigError, SuiteError
+from mutgate.test_identity import unstable_functions
 
 IMPORT_TIME = ""  # coverage's default context: lines run outside any test (imports, collection)
 COLLECT_CONTEXT = "mutgate-collect:"  # + a test module's node id: lines run while collecting it
@@ -52,6 +53,8 @@ class CoverageMap:
     #: against: an incremental run starts from them (`mutgate.coverage_delta`).
     contexts: Contexts = field(default_factory=Contexts)
     snapshot: coverage_delta.Snapshot | None = None
+    #: Test functions whose parametrized ids change between collections (`test_identity`).
+    unstable: set[str] = field(default_factory=set)
     _file_tests: dict[str, frozenset[str]] = field(default_factory=dict, repr=False,
                                                    compare=False)
 
@@ -82,6 +85,7 @@ class CoverageMap:
             "import_lines": {f: sorted(s) for f, s in self.import_lines.items()},
             "contexts": self.contexts.to_json(),
             "snapshot": self.snapshot.to_json() if self.snapshot else None,
+            "unstable": sorted(self.unstable),
         }
 
     @classmethod
@@ -95,6 +99,7 @@ class CoverageMap:
             contexts=Contexts.from_json(data["contexts"]) if data.get("contexts") else Contexts(),
             snapshot=(coverage_delta.Snapshot.from_json(data["snapshot"])
                       if data.get("snapshot") else None),
+            unstable=set(data.get("unstable", [])),
         )
 
 
@@ -161,6 +166,9 @@ def build(config: Config, *, reuse: bool = True, echo=None,
         assert old is not None
         cov, count = _measure_some(config, now, old, decision, progress)
         say(f"coverage: re-measured {count} of {len(cov.durations)} tests ({decision.why})")
+    if old is not None:
+        unchanged = {f for f, digest in cov.test_files.items() if old.test_files.get(f) == digest}
+        cov.unstable = unstable_functions(old.durations, cov.durations, unchanged, old.unstable)
     _save(cache, cov)
     return cov
 

@@ -5,7 +5,11 @@ the verdict can depend on and nothing measured: the mutated scope's text (the en
 function, or the whole module for import-time code), which tests cover the mutant and which
 could confirm a survivor (by id, with the contents of their files), conftest files and
 pytest's configuration, mutgate's settings and version. Test durations and the order they
-were measured in change on every coverage run and are never part of it.
+were measured in change on every coverage run and are never part of it. A parametrized test
+counts by its function and its number of cases there: an id built from the time or a random
+value names its case anew in every collection. Which cases cover the mutant is checked when the
+result is looked up (`test_identity.same_cases`): the same ids, but for the cases of functions
+whose ids were seen to change with their file unchanged.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from mutgate.config import Config
 from mutgate.confirm import confirmation_tests
 from mutgate.coverage_map import CoverageMap
 from mutgate.mutant import Mutant
+from mutgate.test_identity import stable_ids
 
 SUITE_FILES = ("conftest.py", "pyproject.toml", "setup.cfg", "pytest.ini", "tox.ini")
 
@@ -44,7 +49,8 @@ def fingerprint(config: Config, cov: CoverageMap, mutant: Mutant, suite: str, so
     digest = hashlib.sha256()
     digest.update(json.dumps([__version__, mutant.id, config.settings(),
                               sorted(config.operators), config.pytest_args, suite,
-                              config.confirm, covering, sorted(wider)]).encode())
+                              config.confirm, stable_ids(covering),
+                              stable_ids(wider)]).encode())
     digest.update(scope.encode())
     for test_file in sorted({t.split("::", 1)[0] for t in tests}):
         digest.update(test_file.encode() + b"\0")

@@ -41,6 +41,7 @@ from mutgate.pytest_collection import config_words, names_a_path, pytest_config
 from mutgate.reuse import fingerprint, suite_hash
 from mutgate.stats import wilson_interval
 from mutgate.store import Result, Store
+from mutgate.test_identity import same_cases
 
 
 @dataclass
@@ -138,6 +139,11 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
         store.add_mutants(run_id, [(m, "") for m in excluded])
         store.record(run_id, [Result(m.id, SKIPPED, detail=exclusions.REASON) for m in excluded])
     reused = store.reusable(fingerprints) if selection.reuse else {}
+    if reused:  # the fingerprint counts parametrized cases; these are the same cases
+        before = store.reusable_tests(fingerprints)
+        by_id = {m.id: m for m in mutants}
+        reused = {k: r for k, r in reused.items()
+                  if same_cases(before.get(k, ()), by_id[k].covered_by, cov.unstable)}
     reused = {k: r for k, r in reused.items() if k not in full or r.killers is not None}
     if reused:
         store.record(run_id, reused.values(), reused=True)

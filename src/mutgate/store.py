@@ -247,19 +247,30 @@ class Store:
     def reusable(self, fingerprints: dict[str, str]) -> dict[str, Result]:
         """Finished results from earlier runs whose mutant id and fingerprint match."""
         found: dict[str, Result] = {}
-        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id TEXT, fingerprint TEXT)")
-        self.db.execute("DELETE FROM wanted")
-        self.db.executemany("INSERT INTO wanted VALUES (?, ?)", fingerprints.items())
-        query = ("SELECT m.id, m.status, m.killed_by, m.tests_run, m.duration_ms, m.detail,"
-                 " m.confirmed, m.path, m.killers FROM wanted w"
-                 " JOIN mutants m ON m.id = w.id AND m.fingerprint = w.fingerprint"
-                 " WHERE m.status NOT IN ('pending', 'error') ORDER BY m.run_id")
         for (mid, status, killed_by, tests_run, duration_ms, detail, confirmed,
-             path, killers) in self.db.execute(query):
+             path, killers) in self._matching(fingerprints, "m.status, m.killed_by, m.tests_run,"
+                                              " m.duration_ms, m.detail, m.confirmed, m.path,"
+                                              " m.killers"):
             found[mid] = Result(mid, status, killed_by, tests_run, duration_ms or 0.0, detail,
                                 None if confirmed is None else bool(confirmed), path,
                                 None if killers is None else json.loads(killers))
         return found
+
+    def reusable_tests(self, fingerprints: dict[str, str]) -> dict[str, list[str]]:
+        """The covering tests each mutant had in the result `reusable` finds for it."""
+        return {mid: json.loads(spec).get("covered_by", [])
+                for mid, spec in self._matching(fingerprints, "m.spec")}
+
+    def _matching(self, fingerprints: dict[str, str], columns: str):
+        """``(id, *columns)`` of the finished earlier results matching ``fingerprints``, oldest
+        run first (a later one overrides an earlier)."""
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id TEXT, fingerprint TEXT)")
+        self.db.execute("DELETE FROM wanted")
+        self.db.executemany("INSERT INTO wanted VALUES (?, ?)", fingerprints.items())
+        return self.db.execute(
+            f"SELECT m.id, {columns} FROM wanted w"  # noqa: S608  (columns are ours)
+            " JOIN mutants m ON m.id = w.id AND m.fingerprint = w.fingerprint"
+            " WHERE m.status NOT IN ('pending', 'error') ORDER BY m.run_id").fetchall()
 
     def history(self) -> list[dict[str, Any]]:
         """Every complete run, oldest first, with its score (one query for all of them), and

@@ -58,3 +58,35 @@ def resolve(items: Mapping[str, Any], nodeids: Iterable[str], digests: Mapping[s
             if other.startswith(prefix):
                 found.setdefault(other, candidate)
     return list(found.values())
+
+
+def unstable_functions(old_ids: Iterable[str], new_ids: Iterable[str],
+                       unchanged_files: set[str], known: Iterable[str] = ()) -> set[str]:
+    """The test functions (`function_prefix`) whose parametrized ids change from one
+    collection to the next with their file unchanged: ids built from the time, a random
+    value or an address (``test_parse[06:21:22 2026-12-02]``). ``known``: such functions found
+    before, kept while their file is unchanged."""
+    old, new = set(old_ids), set(new_ids)
+    gone = {function_prefix(t) for t in old - new} - {None}
+    found = {function_prefix(t) for t in new - old} & gone
+    found |= set(known)
+    return {prefix for prefix in found
+            if prefix is not None and prefix.split("::", 1)[0] in unchanged_files}
+
+
+def stable_ids(nodeids: Iterable[str]) -> list[str]:
+    """``nodeids`` as a reuse fingerprint holds them: each case of a parametrized test as its
+    function (as often as it occurs), a plain test as itself; sorted. Which cases they are is
+    checked apart (`same_cases`), where ids that change between collections can be told."""
+    out = []
+    for nodeid in nodeids:
+        prefix = function_prefix(nodeid)
+        out.append(nodeid if prefix is None else prefix + "*]")
+    return sorted(out)
+
+
+def same_cases(before: Iterable[str], now: Iterable[str], unstable: set[str]) -> bool:
+    """Whether two runs' covering tests are the same test cases: the same ids, but for cases
+    of ``unstable`` functions, whose ids name the same cases anew (their number is in the
+    fingerprint)."""
+    return all(function_prefix(t) in unstable for t in set(before) ^ set(now))

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mutgate.test_identity import UNKNOWN, param_digest, resolve
+from mutgate.test_identity import (
+    UNKNOWN,
+    param_digest,
+    resolve,
+    same_cases,
+    stable_ids,
+    unstable_functions,
+)
 
 
 @dataclass
@@ -56,3 +63,26 @@ def test_an_id_without_a_recorded_digest_is_trusted_and_unknown_plain_ids_vanish
     here = _items(("t.py::b[x0]", {"x": 1}), ("t.py::b[x1]", {"x": 2}))
     assert [i.nodeid for i in resolve(here, ["t.py::b[x1]", "t.py::gone"], {})] == [
         "t.py::b[x1]"]
+
+
+def test_a_test_whose_ids_change_with_its_file_unchanged_is_unstable():
+    old = ["t/test_a.py::test_stamp[06:21:22]", "t/test_a.py::test_plain",
+           "t/test_b.py::test_x[1]"]
+    new = ["t/test_a.py::test_stamp[06:24:39]", "t/test_a.py::test_plain",
+           "t/test_b.py::test_x[2]"]
+    # test_b.py changed: its new case is a new case, not an unstable id.
+    assert unstable_functions(old, new, {"t/test_a.py"}) == {"t/test_a.py::test_stamp["}
+    # Once found, kept while the file is unchanged; dropped when it changes.
+    assert unstable_functions(new, new, {"t/test_a.py"}, {"t/test_a.py::test_stamp["}) == {
+        "t/test_a.py::test_stamp["}
+    assert unstable_functions(new, new, set(), {"t/test_a.py::test_stamp["}) == set()
+
+
+def test_fingerprint_ids_count_cases_and_same_cases_tells_them_apart():
+    assert stable_ids(["t.py::f[b]", "t.py::g", "t.py::f[a]"]) == ["t.py::f[*]", "t.py::f[*]",
+                                                                    "t.py::g"]
+    unstable = {"t.py::stamp["}
+    assert same_cases(["t.py::stamp[1]", "t.py::g"], ["t.py::stamp[2]", "t.py::g"], unstable)
+    # Another case of a stable function covers the mutant now: not the same cases.
+    assert not same_cases(["t.py::f[a]"], ["t.py::f[b]"], unstable)
+    assert same_cases(["t.py::f[a]"], ["t.py::f[a]"], set())
