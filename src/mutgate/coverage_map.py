@@ -55,6 +55,8 @@ class CoverageMap:
     snapshot: coverage_delta.Snapshot | None = None
     #: Test functions whose parametrized ids change between collections (`test_identity`).
     unstable: set[str] = field(default_factory=set)
+    #: Tests that created or deleted files in the project's tree, with where (`tree_writes`).
+    tree_writers: dict[str, list[str]] = field(default_factory=dict)
     _file_tests: dict[str, frozenset[str]] = field(default_factory=dict, repr=False,
                                                    compare=False)
 
@@ -85,7 +87,7 @@ class CoverageMap:
             "import_lines": {f: sorted(s) for f, s in self.import_lines.items()},
             "contexts": self.contexts.to_json(),
             "snapshot": self.snapshot.to_json() if self.snapshot else None,
-            "unstable": sorted(self.unstable),
+            "unstable": sorted(self.unstable), "tree_writers": self.tree_writers,
         }
 
     @classmethod
@@ -99,7 +101,7 @@ class CoverageMap:
             contexts=Contexts.from_json(data["contexts"]) if data.get("contexts") else Contexts(),
             snapshot=(coverage_delta.Snapshot.from_json(data["snapshot"])
                       if data.get("snapshot") else None),
-            unstable=set(data.get("unstable", [])),
+            unstable=set(data.get("unstable", [])), tree_writers=data.get("tree_writers", {}),
         )
 
 
@@ -219,8 +221,10 @@ def _measure_all(config: Config, now: coverage_delta.Snapshot, progress) -> Cove
     """Every test under coverage."""
     report, contexts, startup = _run_suite(config, None, progress)
     durations = {t: info["duration"] for t, info in report["tests"].items()}
-    return _assemble(config, now, contexts, durations, report["params"], startup,
-                     _modules(report), report.get("module_files", {}))
+    cov = _assemble(config, now, contexts, durations, report["params"], startup,
+                    _modules(report), report.get("module_files", {}))
+    cov.tree_writers = report.get("tree_writes", {})
+    return cov
 
 
 def _measure_some(config: Config, now: coverage_delta.Snapshot, old: CoverageMap,
@@ -242,6 +246,8 @@ def _measure_some(config: Config, now: coverage_delta.Snapshot, old: CoverageMap
     module_files.update(report.get("module_files", {}))
     modules = sorted(set(old.modules) | set(_modules(report)))
     cov = _assemble(config, now, merged, durations, params, startup, modules, module_files)
+    cov.tree_writers = {t: d for t, d in old.tree_writers.items() if t not in gone}
+    cov.tree_writers.update(report.get("tree_writes", {}))
     return cov, len(measured)
 
 

@@ -159,6 +159,7 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
     try:
         executed = _execute(config, cov, todo, store, run_id, jobs_count, progress, flaky,
                             full, workers)
+        _recheck_tree_writers(config, cov, todo, store, run_id, jobs_count, flaky, full, echo)
         if config.confirm != "off":
             _confirm(config, cov, mutants, store, run_id, jobs_count, flaky, echo, progress,
                      seen_by)
@@ -331,6 +332,25 @@ def _confirm(config: Config, cov: CoverageMap, mutants: list[Mutant], store: Sto
         _verify_kills(config, cov, by_id, kills, store, run_id, jobs_count, flaky)
 
 
+def _recheck_tree_writers(config: Config, cov: CoverageMap, todo: list[Mutant], store: Store,
+                          run_id: int, jobs_count: int, flaky: set[str], full: set[str],
+                          echo) -> None:
+    """Mutants killed by a test that writes into the project's tree run again with one
+    worker: beside a second worker doing the same in the same folders, such a test can fail
+    for a reason the mutant did not cause (`mutgate.tree_writes`)."""
+    if jobs_count <= 1 or not cov.tree_writers:
+        return
+    mine = {m.id: m for m in todo}
+    again = [mine[row["id"]] for row in store.mutants(run_id, KILLED)
+             if row["id"] in mine and row["killed_by"] in cov.tree_writers]
+    if not again:
+        return
+    echo(f"running {len(again)} mutant(s) again with one worker: their killing tests write "
+         "into the project's tree")
+    jobs = make_jobs(again, cov, config.timeout_factor, config.timeout_constant, full)
+    _dispatch(config, cov, jobs, store, run_id, 1, None, flaky, len(jobs))
+
+
 def _verify_kills(config: Config, cov: CoverageMap, by_id: dict[str, Mutant],
                   kills: list[Result], store: Store, run_id: int, jobs_count: int,
                   flaky: set[str]) -> None:
@@ -343,10 +363,12 @@ def _verify_kills(config: Config, cov: CoverageMap, by_id: dict[str, Mutant],
         alone += [mutant, replace(mutant, id=f"{mutant.id}:unmutated",
                                   replacement=mutant.original)]
     verdicts: list[Result] = []
+    # Tests that write into the project's tree are verified with one worker (no race).
+    serial = any(result.killed_by in cov.tree_writers for result in kills)
     _dispatch(config, cov, make_jobs(alone, cov, config.timeout_factor,
                                      config.timeout_constant),
-              store, run_id, jobs_count, None, flaky, len(alone), collected=verdicts,
-              record=False)
+              store, run_id, 1 if serial else jobs_count, None, flaky, len(alone),
+              collected=verdicts, record=False)
     status = {r.mutant_id: r.status for r in verdicts}
     for result in kills:
         if (status.get(result.mutant_id) in DETECTED

@@ -213,9 +213,12 @@ def test_a_file_only_imported_has_its_import_time_lines_measured_again(project) 
 
 def test_code_run_while_a_test_module_is_collected_is_measured_anew(project) -> None:
     root, before = project
-    # @label, applied while test_calc.py is imported: no test runs a line of deco.py itself.
+    # @label, applied while test_calc.py is imported: no test runs a line of deco.py itself,
+    # so its import-time lines are covered by test_calc.py's tests, and only by them.
     assert before.contexts.collected["pkg/deco.py"][2] == ["tests/test_calc.py"]
-    assert before.lines["pkg/deco.py"] == {}
+    assert before.lines["pkg/deco.py"]
+    assert {t for tests in before.lines["pkg/deco.py"].values() for t in tests} == {
+        t for t in before.durations if t.startswith("tests/test_calc.py::")}
     merged = remapped(
         root, [("pkg/deco.py", "def label(fn):\n", "def label(fn):\n    # tag it\n")],
         said="coverage: re-measured 0 of 6 tests (1 changed file: pkg/deco.py)", ran=set())

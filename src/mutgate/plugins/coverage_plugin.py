@@ -20,7 +20,7 @@ import sys
 import coverage
 import pytest
 
-from mutgate import coverage_progress
+from mutgate import coverage_progress, tree_writes
 from mutgate.module_names import module_files
 from mutgate.test_identity import param_digest, resolve
 
@@ -45,11 +45,19 @@ _counts = (coverage_progress.CountsWriter(os.environ[coverage_progress.ENV])
            if os.environ.get(coverage_progress.ENV) else None)
 
 
+_dirs = tree_writes.project_dirs(_ROOT)
+_writes: dict[str, list[str]] = {}
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
+    before = tree_writes.stamps(_dirs)
     _cov.switch_context(item.nodeid)
     yield
     _cov.switch_context("")
+    touched = tree_writes.changed(_dirs, before, tree_writes.stamps(_dirs), _ROOT)
+    if touched:
+        _writes[item.nodeid] = touched[:3]
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -158,6 +166,7 @@ def pytest_sessionfinish(session, exitstatus):
         _counts.close()
     out = {"tests": _tests, "collect_errors": _errors, "exitstatus": int(exitstatus),
            "modules": sorted(sys.modules), "module_files": module_files(sys.modules),
-           "params": _params, "collected": _collected, "defined_in": _defined_in}
+           "params": _params, "collected": _collected, "defined_in": _defined_in,
+           "tree_writes": _writes}
     with open(os.environ["MUTGATE_COV_TESTS"], "w", encoding="utf-8") as handle:
         json.dump(out, handle)
