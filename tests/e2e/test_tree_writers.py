@@ -40,11 +40,15 @@ PROJECT = {
 
         def shout(text):
             return text.upper()
+
+
+        def pad(text, width):
+            return text.ljust(width + 1)
         """,
     "tests/test_store.py": """
         from pathlib import Path
 
-        from writerpkg.store import save, shout
+        from writerpkg.store import pad, save, shout
 
         HERE = Path(__file__).parent / "tmp"
 
@@ -61,6 +65,10 @@ PROJECT = {
 
         def test_shout():
             assert shout("a") == "A"
+
+
+        def test_pad_runs():
+            pad("a", 2)  # asserts nothing: its mutants survive and are confirmed
         """,
 }
 
@@ -89,6 +97,9 @@ def test_the_coverage_map_names_the_tests_that_write_into_the_tree(project):
         "tests/test_store.py::test_save_writes_into_the_tree"}
     assert (f"running {len(saved)} mutant(s) again with one worker: their killing tests "
             "write into the project's tree") in done.stderr
+    # The survivors are confirmed with two workers after that one-worker pass.
+    assert "confirming" in done.stderr
+    assert {m["status"] for m in found if m["qualname"] == "pad"} == {"survived"}
 
 
 def test_with_one_worker_nothing_runs_again(project):

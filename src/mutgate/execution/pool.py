@@ -193,6 +193,9 @@ def execute(ctx: RunContext, batches: list[list[Job]], jobs: int, backend: str =
         except BaseException:
             executor.shutdown(wait=False, kill_workers=True)  # Ctrl-C: stop now, not later
             raise
+        # joblib would take this executor up for a later dispatch of the run with more
+        # workers, and it lacks what joblib adds to its own: done with, it goes.
+        executor.shutdown(wait=True)
         return
     from joblib import Parallel, delayed
 
