@@ -37,7 +37,7 @@ PROJECTS = (
     Project("python-dateutil", "2.9.0.post0", "src", "hypothesis, freezegun, closures",
             ("freezegun==1.5.5", "pytest-cov==7.1.0")),
     Project("humanize", "4.17.0", "src", "--doctest-modules, freezegun, gettext",
-            ("freezegun==1.5.5",)),
+            ("freezegun==1.5.5", "pytest-benchmark==5.2.3")),
     Project("inflection", "0.5.1", "flat", "one parametrized test module at the root"),
     Project("semver", "3.1.2", "src", "installed NON-editable (pip install .), conftest",
             ("packaging==26.2", "pytest-cov==7.1.0"), editable=False),
