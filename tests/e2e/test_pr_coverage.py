@@ -9,6 +9,7 @@ the map a full measurement gives.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -27,7 +28,8 @@ def saved_map(repo: Path) -> dict:
 
 
 def coverage_line(stderr: str) -> str:
-    lines = [line for line in stderr.splitlines() if line.startswith("coverage: ")]
+    lines = [line for line in stderr.splitlines() if line.startswith("coverage: ")
+             and not re.match(r"coverage: \d", line)]  # not the progress lines (N/M)
     assert len(lines) == 1, stderr
     return lines[0]
 

@@ -244,6 +244,8 @@ ALLOWED_WRITERS = {
     ("lock.py", "run_lock"): "the lock file in .mutgate/",
     ("coverage_map.py", "build"): ".mutgate/coverage-map.json through a temp file",
     ("cli_gate.py", "_github_output"): "appends to GitHub's step summary",
+    ("coverage_progress.py", "__init__"): "the coverage run's progress record in .mutgate/, "
+                                          "rewritten in place (a checksum tells a torn read)",
 }
 
 
