@@ -17,8 +17,9 @@ import os
 SKIP = frozenset({".git", ".hg", ".svn", ".mutgate", "__pycache__", ".pytest_cache",
                   ".hypothesis", ".tox", ".nox", ".venv", "venv", "node_modules", ".mypy_cache",
                   ".ruff_cache", "build", "dist", ".eggs"})
-#: At most this many folders are watched (the shallowest first), so a big tree stays cheap.
-MAX_DIRS = 400
+#: At most this many folders are watched (the shallowest first): each test stats them twice,
+#: ~6 µs a folder here, so 100 folders add ~1.2 ms to every test of the coverage run.
+MAX_DIRS = 100
 
 
 def project_dirs(root: str, limit: int = MAX_DIRS) -> list[str]:
