@@ -9,7 +9,10 @@ of the environment every test depends on. On the next run (`plan`):
   the tests imported but coverage does not measure: every test is measured again;
 - otherwise only the tests whose coverage can have changed run again: the tests of changed
   test files, every test that ran a line of a changed measured file, and tests the map does
-  not know yet. The whole suite is still collected, so what runs at import and
+  not know yet. When every change to a measured file lies inside function bodies
+  (`mutgate.function_scopes`) and none of those bodies ran at import time, only the tests
+  that ran those bodies run again, and the other tests' lines of the file are re-mapped
+  through a line diff. The whole suite is still collected, so what runs at import and
   collection time is always measured anew.
 
 A test that never ran a line of a changed file can only reach its new lines through another
@@ -29,6 +32,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from mutgate.function_scopes import Outline, changed_functions, line_map, outline
 
 if TYPE_CHECKING:
     from mutgate.coverage_map import CoverageMap
@@ -105,6 +110,9 @@ class Snapshot:
     environment: dict[str, str]
     files: dict[str, str]
     root: str = ""
+    #: The measured source files' outlines (file → `Outline`), for narrowing a change to the
+    #: functions it lies in; a file without one is re-measured whole.
+    outlines: dict[str, Outline] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -112,11 +120,14 @@ class Snapshot:
         return _digest(text)[:20]
 
     def to_json(self) -> dict:
-        return {"environment": self.environment, "files": self.files, "root": self.root}
+        return {"environment": self.environment, "files": self.files, "root": self.root,
+                "outlines": {f: o.to_json() for f, o in self.outlines.items()}}
 
     @classmethod
     def from_json(cls, data: dict) -> Snapshot:
-        return cls(environment=data["environment"], files=data["files"], root=data["root"])
+        return cls(environment=data["environment"], files=data["files"], root=data["root"],
+                   outlines={f: Outline.from_json(o)
+                             for f, o in data.get("outlines", {}).items()})
 
 
 def moved(module_files: dict[str, str], old_root: str, new_root: str) -> dict[str, str]:
@@ -128,14 +139,27 @@ def moved(module_files: dict[str, str], old_root: str, new_root: str) -> dict[st
             if path.startswith(prefix) else path for name, path in module_files.items()}
 
 
-def take_snapshot(root: Path, files: Iterable[Path], settings: object, mutgate: str
-                  ) -> Snapshot:
+def take_snapshot(root: Path, files: Iterable[Path], settings: object, mutgate: str,
+                  outlined: Iterable[Path] = (), old: Snapshot | None = None) -> Snapshot:
     """The snapshot of ``files`` (under ``root``) and of this process's environment;
-    ``settings`` is everything of mutgate's configuration that changes what pytest runs."""
-    hashes = {path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-              for path in files}
+    ``settings`` is everything of mutgate's configuration that changes what pytest runs.
+    ``outlined`` (some of ``files``) get an outline, taken from ``old`` where unchanged."""
+    hashes = {}
+    data = {}
+    for path in files:
+        data[path] = path.read_bytes()
+        hashes[path.relative_to(root).as_posix()] = hashlib.sha256(data[path]).hexdigest()
+    outlines = {}
+    for path in outlined:
+        rel = path.relative_to(root).as_posix()
+        if old is not None and rel in old.outlines and old.files.get(rel) == hashes.get(rel):
+            outlines[rel] = old.outlines[rel]
+            continue
+        made = outline(data[path].decode("utf-8", "surrogateescape")) if path in data else None
+        if made is not None:
+            outlines[rel] = made
     return Snapshot(environment=environment(settings, mutgate), files=hashes,
-                    root=os.path.realpath(root))
+                    root=os.path.realpath(root), outlines=outlines)
 
 
 def environment(settings: object, mutgate: str) -> dict[str, str]:
@@ -163,7 +187,10 @@ class Plan:
     action: str
     why: str
     tests: frozenset[str] = frozenset()
+    #: Changed files whose old lines are dropped whole.
     changed: tuple[str, ...] = ()
+    #: Changed files whose other tests' lines are carried over: file → (old line → new line).
+    remap: dict[str, dict[int, int]] = field(default_factory=dict)
 
 
 def plan(old: CoverageMap, now: Snapshot, root: Path) -> Plan:
@@ -186,10 +213,17 @@ def plan(old: CoverageMap, now: Snapshot, root: Path) -> Plan:
     imported = _project_files_of(old.module_files.values(), root)
     tests: set[str] = set()
     inert = []
+    remap: dict[str, dict[int, int]] = {}
+    functions: list[str] = []
     for file in changed:
         if file.rsplit("/", 1)[-1] == SUITE_FILE or file.endswith(CONFIG_SUFFIXES):
             return Plan(ALL, f"{file} changed")
-        if file in by_file or file in measured:
+        narrowed = None if file in by_file else _narrowed(old, now, file)
+        if narrowed is not None:
+            ran, remap[file], names = narrowed
+            tests |= ran
+            functions += names
+        elif file in by_file or file in measured:
             tests |= by_file.get(file, set()) | old.contexts.tests_of(file)
         elif file in before and file in imported:
             return Plan(ALL, f"{file} changed, which the tests import and coverage does "
@@ -199,7 +233,34 @@ def plan(old: CoverageMap, now: Snapshot, root: Path) -> Plan:
         # A new file may hold new tests: collecting finds them.
     if len(inert) == len(changed):
         return Plan(REUSE, f"no test imports the {_files_text(changed)}")
-    return Plan(SOME, _files_text(changed), frozenset(tests), tuple(changed))
+    why = _files_text(changed)
+    if functions:
+        shown = ", ".join(functions[:3]) + (", ..." if len(functions) > 3 else "")
+        why += f"; only the tests that ran {shown}"
+    return Plan(SOME, why, frozenset(tests), tuple(f for f in changed if f not in remap), remap)
+
+
+def _narrowed(old: CoverageMap, now: Snapshot, file: str
+              ) -> tuple[set[str], dict[int, int], list[str]] | None:
+    """For a measured file whose changes all lie inside function bodies that never ran at
+    import or collection time: the tests that ran those bodies, the line map of the file, and
+    the functions' names. None when the file's tests must all be measured again."""
+    assert old.snapshot is not None
+    before, after = old.snapshot.outlines.get(file), now.outlines.get(file)
+    if before is None or after is None:
+        return None
+    scopes = changed_functions(before, after)
+    if scopes is None:
+        return None
+    at_import = old.contexts.at_import.get(file, set()) | set(old.contexts.collected.get(file, {}))
+    ran = old.contexts.ran.get(file, {})
+    tests: set[str] = set()
+    for scope in scopes:
+        lines = range(scope.first, scope.last + 1)
+        if any(line in at_import for line in lines):
+            return None
+        tests.update(t for line in lines for t in ran.get(line, ()))
+    return tests, line_map(before, after), [s.key.split("#")[0] for s in scopes]
 
 
 def _project_files_of(paths: Iterable[str], root: Path) -> set[str]:
@@ -219,23 +280,30 @@ def _files_text(files: list[str]) -> str:
     return f"{count}: {', '.join(files)}" if len(files) <= 3 else count
 
 
-def merge(old: Contexts, new: Contexts, gone: set[str], changed: set[str]) -> Contexts:
+def merge(old: Contexts, new: Contexts, gone: set[str], changed: set[str],
+          remap: dict[str, dict[int, int]] | None = None) -> Contexts:
     """The contexts of a full measurement, from ``old`` and a measurement (``new``) of some
     tests with the whole suite collected.
 
     ``gone``: the tests whose old entries no longer hold (measured again, or no longer
     collected); ``changed``: files whose old lines are dropped whole (every test that ran them
-    is in ``gone``, and their line numbers moved). What ran at import and collection time, and
-    which file defines each test, come from ``new``: the collection was complete.
+    is in ``gone``, and their line numbers moved); ``remap``: changed files whose old lines
+    move to new numbers (old → new; a line not in it ran only in ``gone`` tests). What ran at
+    import and collection time, and which file defines each test, come from ``new``: the
+    collection was complete.
     """
+    remap = remap or {}
     ran: dict[str, dict[int, list[str]]] = {}
     for file, by_line in old.ran.items():
         if file in changed:
             continue
+        moves = remap.get(file)
         kept = {}
         for line, tests in by_line.items():
             left = [t for t in tests if t not in gone]
-            if left:
+            if moves is not None:
+                line = moves.get(line, 0)
+            if left and line:
                 kept[line] = left
         if kept:
             ran[file] = kept

@@ -209,8 +209,12 @@ def snapshot(config: Config, old: CoverageMap | None = None) -> coverage_delta.S
             files.add(path)
     settings = [config.paths, config.tests, config.pytest_args, pytest_base_args(config),
                 {name: os.environ.get(name) for name in PYTEST_VARIABLES}]
+    measured = [(config.root / path).resolve() for path in config.paths]
+    outlined = [path for path in files if path.suffix == ".py"
+                and any(path.resolve().is_relative_to(top) for top in measured)]
     return coverage_delta.take_snapshot(config.root, sorted(files), settings,
-                                        f"{__version__} map {MAP_VERSION}")
+                                        f"{__version__} map {MAP_VERSION}", outlined,
+                                        old.snapshot if old else None)
 
 
 #: Environment variables that change what pytest runs.
@@ -240,7 +244,8 @@ def _measure_some(config: Config, now: coverage_delta.Snapshot, old: CoverageMap
     durations.update((t, info["duration"]) for t, info in measured.items())
     params = {t: p for t, p in old.params.items() if t not in gone}
     params.update(report["params"])
-    merged = coverage_delta.merge(old.contexts, contexts, gone, set(decision.changed))
+    merged = coverage_delta.merge(old.contexts, contexts, gone, set(decision.changed),
+                                  decision.remap)
     module_files = {name: path for name, path in old.module_files.items()
                     if os.path.exists(path)}
     module_files.update(report.get("module_files", {}))

@@ -177,14 +177,46 @@ def remapped(root: Path, edits: list[tuple[str, str, str]], said: str, ran: set[
     return merged
 
 
-def test_a_changed_source_file_re_measures_only_the_tests_that_covered_it(project) -> None:
+def test_a_change_inside_a_function_re_measures_only_the_tests_that_ran_it(project) -> None:
     root, before = project
     merged = remapped(
         root, [("pkg/calc.py", "    return a * b\n", "    product = a * b\n    return product\n")],
-        said="coverage: re-measured 3 of 6 tests (1 changed file: pkg/calc.py)", ran=CALC_TESTS)
+        said="coverage: re-measured 2 of 6 tests (1 changed file: pkg/calc.py; only the tests "
+             "that ran mul)", ran=CALC_TESTS - {"tests/test_calc.py::test_add"})
     assert merged.lines["pkg/calc.py"][14] == ["tests/test_calc.py::test_mul"]  # new line
     assert {t: merged.durations[t] for t in MOD_TESTS} == {
         t: before.durations[t] for t in MOD_TESTS}  # not run: their old durations
+    assert_same_map(merged, full_map(root))
+
+
+def test_lines_below_a_changed_function_move_for_the_tests_not_measured_again(project) -> None:
+    root, before = project
+    # add() grows by a line: test_mul's and test_mul_zero's lines of mul() move down by one.
+    merged = remapped(
+        root, [("pkg/calc.py", "    return a + b + OFFSET\n",
+                "    total = a + b\n    return total + OFFSET\n")],
+        said="coverage: re-measured 1 of 6 tests (1 changed file: pkg/calc.py; only the tests "
+             "that ran add)", ran={"tests/test_calc.py::test_add"})
+    moved = {line + 1: tests for line, tests in before.lines["pkg/calc.py"].items() if line > 10}
+    assert {line: tests for line, tests in merged.lines["pkg/calc.py"].items()
+            if line > 11} == moved
+    assert_same_map(merged, full_map(root))
+
+
+def test_a_change_outside_function_bodies_re_measures_every_test_of_the_file(project) -> None:
+    root, _ = project
+    merged = remapped(
+        root, [("pkg/calc.py", "def mul(a, b):\n", "def mul(a, b=1):\n")],
+        said="coverage: re-measured 3 of 6 tests (1 changed file: pkg/calc.py)", ran=CALC_TESTS)
+    assert_same_map(merged, full_map(root))
+
+
+def test_a_function_that_ran_at_import_time_is_no_narrower_than_its_file(project) -> None:
+    root, _ = project
+    # label() runs while test_calc.py is imported (@label): every test of deco.py, as before.
+    merged = remapped(
+        root, [("pkg/deco.py", "    return fn\n", "    fn.seen = True\n    return fn\n")],
+        said="coverage: re-measured 0 of 6 tests (1 changed file: pkg/deco.py)", ran=set())
     assert_same_map(merged, full_map(root))
 
 
@@ -346,7 +378,8 @@ def test_an_incremental_run_counts_the_tests_it_measures_again(project) -> None:
     said: list[str] = []
     coverage_map.build(load_config(root), echo=said.append,
                        progress=lambda *state: shown.append(state))
-    assert said[-1] == "coverage: re-measured 3 of 6 tests (1 changed file: pkg/calc.py)"
+    assert said[-1] == ("coverage: re-measured 2 of 6 tests (1 changed file: pkg/calc.py; "
+                        "only the tests that ran mul)")
     running = [state for state in shown if state[0] == "coverage"]
-    assert running[-1] == ("coverage", 3, 3)  # of the 3 it runs, not of the 6 it collects
-    assert {total for _, _, total in running} == {3}
+    assert running[-1] == ("coverage", 2, 2)  # of the 2 it runs, not of the 6 it collects
+    assert {total for _, _, total in running} == {2}
