@@ -5,6 +5,8 @@ The map keeps what it was measured against (a `Snapshot`): a hash of every proje
 of the environment every test depends on. On the next run (`plan`):
 
 - nothing changed: the map is reused;
+- only lines without code changed (comments, blank lines) in measured files: the map is
+  reused with those files' lines moved to their new numbers;
 - the environment, a ``conftest.py`` or a configuration file changed, or a Python file that
   the tests imported but coverage does not measure: every test is measured again;
 - otherwise only the tests whose coverage can have changed run again: the tests of changed
@@ -51,7 +53,7 @@ ENVIRONMENT = {
     "hashseed": "PYTHONHASHSEED changed",
 }
 
-REUSE, ALL, SOME = "reuse", "all", "some"
+REUSE, MOVE, ALL, SOME = "reuse", "move", "all", "some"
 
 
 @dataclass
@@ -181,8 +183,9 @@ def _digest(text: str) -> str:
 
 @dataclass(frozen=True)
 class Plan:
-    """What `coverage_map.build` does: reuse the map (`REUSE`), measure every test (`ALL`),
-    or measure ``tests`` again (`SOME`). ``why`` ends the line the run prints."""
+    """What `coverage_map.build` does: reuse the map (`REUSE`), reuse it with the lines of
+    the ``remap`` files moved (`MOVE`), measure every test (`ALL`), or measure ``tests`` again
+    (`SOME`). ``why`` ends the line the run prints."""
 
     action: str
     why: str
@@ -215,6 +218,7 @@ def plan(old: CoverageMap, now: Snapshot, root: Path) -> Plan:
     inert = []
     remap: dict[str, dict[int, int]] = {}
     functions: list[str] = []
+    quiet = []  # measured files where only lines without code changed
     for file in changed:
         if file.rsplit("/", 1)[-1] == SUITE_FILE or file.endswith(CONFIG_SUFFIXES):
             return Plan(ALL, f"{file} changed")
@@ -223,6 +227,8 @@ def plan(old: CoverageMap, now: Snapshot, root: Path) -> Plan:
             ran, remap[file], names = narrowed
             tests |= ran
             functions += names
+            if not names:
+                quiet.append(file)
         elif file in by_file or file in measured:
             tests |= by_file.get(file, set()) | old.contexts.tests_of(file)
         elif file in before and file in imported:
@@ -233,6 +239,9 @@ def plan(old: CoverageMap, now: Snapshot, root: Path) -> Plan:
         # A new file may hold new tests: collecting finds them.
     if len(inert) == len(changed):
         return Plan(REUSE, f"no test imports the {_files_text(changed)}")
+    if len(inert) + len(quiet) == len(changed):
+        return Plan(MOVE, f"only lines without code changed in the {_files_text(quiet)}",
+                    remap=remap)
     why = _files_text(changed)
     if functions:
         shown = ", ".join(functions[:3]) + (", ..." if len(functions) > 3 else "")
@@ -278,6 +287,22 @@ def _files_text(files: list[str]) -> str:
     """``1 changed file: a.py``, ``2 changed files: a.py, b.py``, ``12 changed files``."""
     count = f"{len(files)} changed file{'' if len(files) == 1 else 's'}"
     return f"{count}: {', '.join(files)}" if len(files) <= 3 else count
+
+
+def moved_lines(contexts: Contexts, remap: dict[str, dict[int, int]]) -> Contexts:
+    """``contexts`` with the lines of the ``remap`` files moved (old → new); a line not in a
+    file's map is dropped (it held no code, so nothing ran it)."""
+    def move(by_file: dict, file: str) -> dict:
+        moves = remap.get(file)
+        if moves is None:
+            return by_file[file]
+        return {moves[line]: value for line, value in by_file[file].items() if line in moves}
+
+    return Contexts(ran={f: move(contexts.ran, f) for f in contexts.ran},
+                    at_import={f: set(move({f: dict.fromkeys(lines)}, f))
+                               for f, lines in contexts.at_import.items()},
+                    collected={f: move(contexts.collected, f) for f in contexts.collected},
+                    defined_in=contexts.defined_in)
 
 
 def merge(old: Contexts, new: Contexts, gone: set[str], changed: set[str],

@@ -21,7 +21,7 @@ from pathlib import Path
 from mutgate import __version__, coverage_delta, coverage_progress
 from mutgate.atomic import write_text_atomic
 from mutgate.config import Config, is_test_file
-from mutgate.coverage_delta import ALL, REUSE, Contexts, Plan
+from mutgate.coverage_delta import ALL, MOVE, REUSE, Contexts, Plan
 from mutgate.errors import ConfigError, SuiteError
 from mutgate.test_identity import unstable_functions
 
@@ -159,6 +159,15 @@ def build(config: Config, *, reuse: bool = True, echo=None,
             _save(cache, old)
         say(f"coverage: reused the map ({decision.why})")
         return old
+    if decision.action == MOVE:
+        assert old is not None
+        contexts = coverage_delta.moved_lines(old.contexts, decision.remap)
+        lines, import_lines = derive(contexts, old.durations)
+        cov = replace(old, lines=lines, import_lines=import_lines, contexts=contexts,
+                      key=now.key, snapshot=now, _file_tests={})
+        _save(cache, cov)
+        say(f"coverage: reused the map, lines moved ({decision.why})")
+        return cov
     config.state_dir.mkdir(exist_ok=True)
     if decision.action == ALL:
         say("Running the test suite once under coverage to map tests to lines...")

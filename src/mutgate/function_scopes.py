@@ -10,7 +10,9 @@ lines of the file are carried over through `line_map`.
 A body here starts at its first statement after the docstring and ends with its last
 statement, so a change to a signature, a decorator, a default, a docstring, a class body or
 module-level code is confined to no function. So is a change that makes a function a
-generator or stops it being one: calling a generator function runs none of its body.
+generator or stops it being one: calling a generator function runs none of its body. A change
+that touches only lines holding no code (comments, blank lines) is confined to no function
+and needs none: it changes what no test runs.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import ast
 import difflib
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 
@@ -33,20 +36,28 @@ class Scope:
 
 @dataclass
 class Outline:
-    """A file's line digests and the bodies of its outermost functions."""
+    """A file's line digests, the lines that hold code (as ``[first, last]`` runs) and the
+    bodies of its outermost functions."""
 
     lines: list[str]
     scopes: dict[str, Scope] = field(default_factory=dict)
+    code: list[list[int]] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {"lines": self.lines,
+        return {"lines": self.lines, "code": self.code,
                 "scopes": [[s.key, s.first, s.last, s.generator] for s in self.scopes.values()]}
 
     @classmethod
     def from_json(cls, data: dict) -> Outline:
         scopes = (Scope(key, first, last, generator)
                   for key, first, last, generator in data["scopes"])
-        return cls(lines=list(data["lines"]), scopes={s.key: s for s in scopes})
+        return cls(lines=list(data["lines"]), scopes={s.key: s for s in scopes},
+                   code=[list(run) for run in data["code"]])
+
+    def holds_code(self, first: int, last: int) -> bool:
+        """Whether any of lines ``first``..``last`` holds code."""
+        return first <= last and any(start <= last and first <= end
+                                     for start, end in self.code)
 
 
 def outline(source: str) -> Outline | None:
@@ -71,7 +82,32 @@ def outline(source: str) -> Outline | None:
         key = f"{qualname}#{index}"
         found[key] = Scope(key, first, body[-1].end_lineno or body[-1].lineno,
                            _is_generator(node))
-    return Outline(lines, found)
+    return Outline(lines, found, _code_lines(tree, source.splitlines()[:2]))
+
+
+#: PEP 263: a comment on line 1 or 2 that declares the file's encoding.
+ENCODING = re.compile(r"^[ \t\f]*#.*?coding[:=]")
+
+
+def _code_lines(tree: ast.Module, head: list[str]) -> list[list[int]]:
+    """The lines any statement, expression or name of ``tree`` spans (of a compound
+    statement, its first line), as sorted ``[first, last]`` runs; an encoding declaration on
+    line 1 or 2 (``head``) counts as code."""
+    marked = {n for n, line in enumerate(head, 1) if ENCODING.match(line)}
+    for node in ast.walk(tree):
+        first = getattr(node, "lineno", None)
+        if first is None:
+            continue
+        body = getattr(node, "body", None)
+        last = first if isinstance(body, list) else (getattr(node, "end_lineno", None) or first)
+        marked.update(range(first, last + 1))
+    runs: list[list[int]] = []
+    for line in sorted(marked):
+        if runs and runs[-1][1] == line - 1:
+            runs[-1][1] = line
+        else:
+            runs.append([line, line])
+    return runs
 
 
 def _outermost_functions(body: list[ast.stmt], prefix: str):
@@ -110,13 +146,14 @@ def _is_generator(function: ast.AST) -> bool:
 
 
 def changed_functions(old: Outline, new: Outline) -> list[Scope] | None:
-    """The old scopes of the functions every change from ``old`` to ``new`` lies in, or None
-    when some change lies outside every function body (or the functions are not the same)."""
+    """The old scopes of the functions every change from ``old`` to ``new`` lies in (none
+    when only lines without code changed), or None when some change lies outside every
+    function body (or the functions are not the same)."""
     if old.scopes.keys() != new.scopes.keys():
         return None
     touched: dict[str, Scope] = {}
     for tag, i1, i2, j1, j2 in _opcodes(old, new):
-        if tag == "equal":
+        if tag == "equal" or not (old.holds_code(i1 + 1, i2) or new.holds_code(j1 + 1, j2)):
             continue
         keys = set()
         if i2 > i1:

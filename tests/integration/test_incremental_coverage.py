@@ -220,11 +220,12 @@ def test_a_function_that_ran_at_import_time_is_no_narrower_than_its_file(project
     assert_same_map(merged, full_map(root))
 
 
-def test_a_comment_moves_a_files_lines_and_the_merge_follows(project) -> None:
+def test_a_comment_moves_a_files_lines_and_nothing_runs_again(project) -> None:
     root, before = project
     merged = remapped(
         root, [("pkg/mod.py", "THRESHOLD = 10\n", "# the threshold\n\nTHRESHOLD = 10\n")],
-        said="coverage: re-measured 3 of 6 tests (1 changed file: pkg/mod.py)", ran=MOD_TESTS)
+        said="coverage: reused the map, lines moved (only lines without code changed in the "
+             "1 changed file: pkg/mod.py)", ran=set())
     shifted = {line + 2: tests for line, tests in before.lines["pkg/mod.py"].items()}
     assert merged.lines["pkg/mod.py"] == shifted
     assert merged.import_lines["pkg/mod.py"] == {
@@ -243,7 +244,7 @@ def test_a_file_only_imported_has_its_import_time_lines_measured_again(project) 
     assert_same_map(merged, full_map(root))
 
 
-def test_code_run_while_a_test_module_is_collected_is_measured_anew(project) -> None:
+def test_code_run_while_a_test_module_is_collected_moves_with_its_lines(project) -> None:
     root, before = project
     # @label, applied while test_calc.py is imported: no test runs a line of deco.py itself,
     # so its import-time lines are covered by test_calc.py's tests, and only by them.
@@ -253,7 +254,8 @@ def test_code_run_while_a_test_module_is_collected_is_measured_anew(project) -> 
         t for t in before.durations if t.startswith("tests/test_calc.py::")}
     merged = remapped(
         root, [("pkg/deco.py", "def label(fn):\n", "def label(fn):\n    # tag it\n")],
-        said="coverage: re-measured 0 of 6 tests (1 changed file: pkg/deco.py)", ran=set())
+        said="coverage: reused the map, lines moved (only lines without code changed in the "
+             "1 changed file: pkg/deco.py)", ran=set())
     assert merged.contexts.collected["pkg/deco.py"][3] == ["tests/test_calc.py"]
     assert_same_map(merged, full_map(root))
 

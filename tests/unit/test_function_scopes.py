@@ -89,10 +89,30 @@ def test_changes_in_two_functions_name_both_in_file_order() -> None:
     ("    @property\n", "    @staticmethod\n"),  # decorator
     ("def stream():\n    yield 1\n", "def stream():\n    return 1\n"),  # no generator now
     ("    return 0\n", "    return 0\n\n\ndef second():\n    return 2\n"),  # a new function
-    ("    return 0\n\n\nclass Box:", "    return 0\n\nclass Box:"),  # between functions
+    ("    return 0\n\n\nclass Box:", "    return 0\n\nBOX = 1\nclass Box:"),  # between them
 ])
 def test_a_change_outside_every_body_is_confined_to_none(old, new) -> None:
     assert changed(old, new) is None
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("    return 0\n\n\nclass Box:", "    return 0\n\nclass Box:"),  # a blank line less
+    ("def first(a):\n", "def first(a):\n    # the first\n"),  # before the body
+    ("LIMIT = 3\n", "# how many\nLIMIT = 3\n"),
+    ("        return a\n", "        # big enough\n        return a\n"),
+])
+def test_changes_to_lines_without_code_need_no_function(old, new) -> None:
+    assert changed(old, new) == []
+
+
+def test_a_comment_on_a_line_with_code_is_a_change_of_that_line() -> None:
+    assert changed("        return a\n", "        return a  # big enough\n") == ["first#0"]
+
+
+def test_an_encoding_declaration_is_code() -> None:
+    source = "# -*- coding: latin-1 -*-\n" + SOURCE
+    assert changed("# -*- coding: latin-1 -*-\n", "# -*- coding: utf-8 -*-\n", source) is None
+    assert changed("import os\n", "# a comment\nimport os\n") == []
 
 
 def test_a_change_that_makes_a_generator_is_confined_to_none() -> None:
