@@ -65,9 +65,13 @@ def commit(root: Path, message: str, file: str) -> None:
 
 
 def covering_tests(root: Path, file: str) -> list[str]:
-    """The tests that ran any line of ``file``, from mutgate's coverage map."""
-    cov = json.loads((root / ".mutgate" / "coverage-map.json").read_text(encoding="utf-8"))
-    return sorted({t for tests in cov["lines"].get(file, {}).values() for t in tests})
+    """The tests that ran any line of ``file``, from mutgate's coverage map (the map keeps
+    what coverage recorded; its lines are derived when it is read)."""
+    from mutgate.coverage_map import CoverageMap
+
+    cov = CoverageMap.from_json(json.loads(
+        (root / ".mutgate" / "coverage-map.json").read_text(encoding="utf-8")))
+    return sorted({t for tests in cov.lines.get(file, {}).values() for t in tests})
 
 
 def plain_pytest(py: str, root: Path, tests: list[str], workdir: Path, timeout: float

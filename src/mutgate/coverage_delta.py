@@ -194,6 +194,9 @@ class Plan:
     changed: tuple[str, ...] = ()
     #: Changed files whose other tests' lines are carried over: file → (old line → new line).
     remap: dict[str, dict[int, int]] = field(default_factory=dict)
+    #: When not empty, only these test files are collected: what ran at import and collection
+    #: time is carried over from the old map (moved through ``remap``).
+    collect: tuple[str, ...] = ()
 
 
 def plan(old: CoverageMap, now: Snapshot, root: Path) -> Plan:
@@ -218,7 +221,6 @@ def plan(old: CoverageMap, now: Snapshot, root: Path) -> Plan:
     inert = []
     remap: dict[str, dict[int, int]] = {}
     functions: list[str] = []
-    quiet = []  # measured files where only lines without code changed
     for file in changed:
         if file.rsplit("/", 1)[-1] == SUITE_FILE or file.endswith(CONFIG_SUFFIXES):
             return Plan(ALL, f"{file} changed")
@@ -227,8 +229,6 @@ def plan(old: CoverageMap, now: Snapshot, root: Path) -> Plan:
             ran, remap[file], names = narrowed
             tests |= ran
             functions += names
-            if not names:
-                quiet.append(file)
         elif file in by_file or file in measured:
             tests |= by_file.get(file, set()) | old.contexts.tests_of(file)
         elif file in before and file in imported:
@@ -239,12 +239,19 @@ def plan(old: CoverageMap, now: Snapshot, root: Path) -> Plan:
         # A new file may hold new tests: collecting finds them.
     if len(inert) == len(changed):
         return Plan(REUSE, f"no test imports the {_files_text(changed)}")
-    if len(inert) + len(quiet) == len(changed):
-        return Plan(MOVE, f"only lines without code changed in the {_files_text(quiet)}",
-                    remap=remap)
+    shown = ", ".join(functions[:3]) + (", ..." if len(functions) > 3 else "")
+    if len(inert) + len(remap) == len(changed):
+        # Only function bodies changed that ran at no import: what runs at import and
+        # collection time is what the map holds, so only the files of ``tests`` are collected.
+        if not tests:
+            why = (f"no test ran {shown}, changed" if functions
+                   else "only lines without code changed")
+            return Plan(MOVE, f"{why} in the {_files_text(sorted(remap))}", remap=remap)
+        collect = tuple(sorted({t.split("::", 1)[0] for t in tests}))
+        return Plan(SOME, f"{_files_text(changed)}; only the tests that ran {shown}",
+                    frozenset(tests), (), remap, collect)
     why = _files_text(changed)
     if functions:
-        shown = ", ".join(functions[:3]) + (", ..." if len(functions) > 3 else "")
         why += f"; only the tests that ran {shown}"
     return Plan(SOME, why, frozenset(tests), tuple(f for f in changed if f not in remap), remap)
 
@@ -306,7 +313,7 @@ def moved_lines(contexts: Contexts, remap: dict[str, dict[int, int]]) -> Context
 
 
 def merge(old: Contexts, new: Contexts, gone: set[str], changed: set[str],
-          remap: dict[str, dict[int, int]] | None = None) -> Contexts:
+          remap: dict[str, dict[int, int]] | None = None, partial: bool = False) -> Contexts:
     """The contexts of a full measurement, from ``old`` and a measurement (``new``) of some
     tests with the whole suite collected.
 
@@ -315,7 +322,8 @@ def merge(old: Contexts, new: Contexts, gone: set[str], changed: set[str],
     is in ``gone``, and their line numbers moved); ``remap``: changed files whose old lines
     move to new numbers (old → new; a line not in it ran only in ``gone`` tests). What ran at
     import and collection time, and which file defines each test, come from ``new``: the
-    collection was complete.
+    collection was complete; with ``partial`` (only some test files were collected) they come
+    from ``old``, moved through ``remap``.
     """
     remap = remap or {}
     ran: dict[str, dict[int, list[str]]] = {}
@@ -336,5 +344,6 @@ def merge(old: Contexts, new: Contexts, gone: set[str], changed: set[str],
         into = ran.setdefault(file, {})
         for line, tests in by_line.items():
             into[line] = sorted(set(into.get(line, ())) | set(tests))
-    return Contexts(ran=ran, at_import={f: set(s) for f, s in new.at_import.items()},
-                    collected=new.collected, defined_in=new.defined_in)
+    static = moved_lines(old, remap) if partial else new
+    return Contexts(ran=ran, at_import={f: set(s) for f, s in static.at_import.items()},
+                    collected=static.collected, defined_in=static.defined_in)

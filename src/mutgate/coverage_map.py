@@ -28,7 +28,7 @@ from mutgate.test_identity import unstable_functions
 IMPORT_TIME = ""  # coverage's default context: lines run outside any test (imports, collection)
 COLLECT_CONTEXT = "mutgate-collect:"  # + a test module's node id: lines run while collecting it
 IMPORTS_FILE = "imports.json"  # which module imports which (mutgate.plugins.import_graph)
-MAP_VERSION = 7
+MAP_VERSION = 8
 
 
 @dataclass
@@ -83,8 +83,8 @@ class CoverageMap:
             "durations": self.durations, "test_files": self.test_files,
             "modules": self.modules, "module_files": self.module_files,
             "params": self.params,
-            "lines": {f: {str(n): t for n, t in by.items()} for f, by in self.lines.items()},
-            "import_lines": {f: sorted(s) for f, s in self.import_lines.items()},
+            # Not ``lines`` and ``import_lines``: derived again from the contexts when read,
+            # they would be most of the file (90 MB of 91 on a 1,192-test project).
             "contexts": self.contexts.to_json(),
             "snapshot": self.snapshot.to_json() if self.snapshot else None,
             "unstable": sorted(self.unstable), "tree_writers": self.tree_writers,
@@ -92,27 +92,29 @@ class CoverageMap:
 
     @classmethod
     def from_json(cls, data: dict) -> CoverageMap:
+        contexts = Contexts.from_json(data["contexts"])
+        lines, import_lines = derive(contexts, data["durations"])
         return cls(
-            lines={f: {int(n): t for n, t in by.items()} for f, by in data["lines"].items()},
-            import_lines={f: set(s) for f, s in data["import_lines"].items()},
-            durations=data["durations"], startup_s=data["startup_s"], key=data["key"],
+            lines=lines, import_lines=import_lines, durations=data["durations"],
+            startup_s=data["startup_s"], key=data["key"],
             test_files=data.get("test_files", {}), modules=data.get("modules", []),
             module_files=data.get("module_files", {}), params=data.get("params", {}),
-            contexts=Contexts.from_json(data["contexts"]) if data.get("contexts") else Contexts(),
+            contexts=contexts,
             snapshot=(coverage_delta.Snapshot.from_json(data["snapshot"])
                       if data.get("snapshot") else None),
             unstable=set(data.get("unstable", [])), tree_writers=data.get("tree_writers", {}),
         )
 
 
-def pytest_base_args(config: Config) -> list[str]:
-    """Arguments every pytest invocation of mutgate's gets, before the user's own."""
+def pytest_base_args(config: Config, tests: Iterable[str] | None = None) -> list[str]:
+    """Arguments every pytest invocation of mutgate's gets, before the user's own; then
+    ``tests`` (the configured test paths by default)."""
     args = ["-p", "no:cacheprovider", "-p", "no:randomly"]
     if _plugin_loads("pytest_cov", config):
         args.append("--no-cov")
     if _plugin_loads("xdist", config):
         args += ["-n", "0"]
-    return args + list(config.pytest_args) + list(config.tests)
+    return args + list(config.pytest_args) + list(config.tests if tests is None else tests)
 
 
 def _plugin_loads(module: str, config: Config) -> bool:
@@ -246,15 +248,22 @@ def _measure_some(config: Config, now: coverage_delta.Snapshot, old: CoverageMap
     ``old``; with how many tests ran."""
     chosen = {"run": sorted(decision.tests), "known": sorted(old.durations),
               "params": old.params}
-    report, contexts, startup = _run_suite(config, chosen, progress)
+    report, contexts, startup = _run_suite(config, chosen, progress, decision.collect)
     measured = report["tests"]
-    gone = set(decision.tests) | set(measured) | (set(old.durations) - set(report["collected"]))
+    collected = set(report["collected"])
+    if decision.collect:  # only these files were collected: the others' tests stay
+        startup = old.startup_s
+        files = set(decision.collect)
+        missing = {t for t in old.durations if t.split("::", 1)[0] in files} - collected
+    else:
+        missing = set(old.durations) - collected
+    gone = set(decision.tests) | set(measured) | missing
     durations = {t: d for t, d in old.durations.items() if t not in gone}
     durations.update((t, info["duration"]) for t, info in measured.items())
     params = {t: p for t, p in old.params.items() if t not in gone}
     params.update(report["params"])
     merged = coverage_delta.merge(old.contexts, contexts, gone, set(decision.changed),
-                                  decision.remap)
+                                  decision.remap, partial=bool(decision.collect))
     module_files = {name: path for name, path in old.module_files.items()
                     if os.path.exists(path)}
     module_files.update(report.get("module_files", {}))
@@ -290,10 +299,11 @@ def _modules(report: dict) -> list[str]:
     return [m for m in report.get("modules", []) if not m.startswith(("mutgate", "coverage"))]
 
 
-def _run_suite(config: Config, chosen: dict | None,
-               progress: Callable[..., None] | None) -> tuple[dict, Contexts, float]:
+def _run_suite(config: Config, chosen: dict | None, progress: Callable[..., None] | None,
+               files: tuple[str, ...] = ()) -> tuple[dict, Contexts, float]:
     """One pytest session under coverage (all tests, or only ``chosen``: see the coverage
-    plugin), checked: its report, the raw contexts and the session's start-up time."""
+    plugin; only the test ``files`` collected when given), checked: its report, the raw
+    contexts and the session's start-up time."""
     root = config.root
     data_file = config.state_dir / "coverage.sqlite"
     tests_file = config.state_dir / "coverage-tests.json"
@@ -323,7 +333,7 @@ def _run_suite(config: Config, chosen: dict | None,
     cmd = [sys.executable, "-m", "pytest", "-p", "mutgate.plugins.coverage_plugin",
            "-p", "mutgate.plugins.import_graph",
            "-W", "ignore::coverage.exceptions.CoverageWarning", "-q", "--no-header",
-           "-o", "console_output_style=classic", *pytest_base_args(config)]
+           "-o", "console_output_style=classic", *pytest_base_args(config, files or None)]
     started = time.perf_counter()
     proc = coverage_progress.run_watched(cmd, cwd=root, env=env, counts_file=counts_file,
                                          progress=progress)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from helpers.commands import plugins_env
 
+from mutgate.coverage_map import CoverageMap
 from mutgate.generate import statement_spans
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -52,15 +53,15 @@ def test_real_project_run_is_plausible_and_leaves_files_untouched(real_project, 
     assert {m["operator"].split(".")[0] for m in data["mutants"]} == {
         "operator", "boundary", "return"}
     assert data["counts"]["error"] == 0
-    coverage_map = json.loads(
-        (real_project / ".mutgate" / "coverage-map.json").read_text(encoding="utf-8"))
+    coverage_map = CoverageMap.from_json(json.loads(
+        (real_project / ".mutgate" / "coverage-map.json").read_text(encoding="utf-8")))
     spans = {file: statement_spans((real_project / file).read_text(encoding="utf-8"))
              for file in {m["file"] for m in data["mutants"]}}
     for mutant in data["mutants"]:
         # Covered by every test that ran any line of the mutant's statement.
         first, last = spans[mutant["file"]].get(mutant["line"], (mutant["line"],) * 2)
         lines = range(min(first, mutant["line"]), max(last, mutant["end_line"]) + 1)
-        by_line = coverage_map["lines"][mutant["file"]]
-        covered = {t for n in lines for t in by_line.get(str(n), [])}
+        by_line = coverage_map.lines[mutant["file"]]
+        covered = {t for n in lines for t in by_line.get(n, [])}
         assert covered, f"{mutant['file']}:{mutant['line']} is not covered by any test"
         assert set(mutant["covered_by"]) == covered

@@ -9,6 +9,7 @@ import pytest
 
 from mutgate.coverage_delta import (
     ALL,
+    MOVE,
     REUSE,
     SOME,
     Contexts,
@@ -18,6 +19,7 @@ from mutgate.coverage_delta import (
     plan,
 )
 from mutgate.coverage_map import CoverageMap, derive
+from mutgate.function_scopes import outline
 
 ROOT = Path("/project")
 A, B, C = "tests/test_a.py::test_a", "tests/test_b.py::test_b", "tests/test_c.py::test_c"
@@ -181,3 +183,53 @@ def test_a_moved_projects_module_files_follow_it() -> None:
     assert moved(files, "/old/root", "/new") == {
         "pkg.a": "/new/pkg/a.py", "json": "/usr/lib/python3/json/__init__.py"}
     assert moved(files, "/old/root", "/old/root") == files
+
+
+# pkg/b.py with outlines: B ran `one` (lines 2-3), nobody ran `two` (lines 6-7).
+B_SOURCE = "def one(x):\n    y = x\n    return y\n\n\ndef two(x):\n    return -x\n"
+
+
+def outlined(source: str, digest: str) -> Snapshot:
+    snap = now(**{"pkg/b.py": digest})
+    made = outline(source)
+    assert made is not None
+    snap.outlines["pkg/b.py"] = made
+    return snap
+
+
+def outlined_map() -> CoverageMap:
+    old = old_map()
+    assert old.snapshot is not None
+    old.snapshot.outlines["pkg/b.py"] = outlined(B_SOURCE, "1").outlines["pkg/b.py"]
+    return old
+
+
+def test_a_change_in_one_function_collects_only_the_files_of_its_tests() -> None:
+    decided = plan(outlined_map(), outlined(B_SOURCE.replace("y = x", "y = x + 0"), "2"), ROOT)
+    assert (decided.action, decided.tests, decided.collect, decided.changed) == (
+        SOME, {B}, ("tests/test_b.py",), ())
+    assert decided.why == "1 changed file: pkg/b.py; only the tests that ran one"
+    assert decided.remap["pkg/b.py"] == {1: 1, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7}
+
+
+def test_a_change_in_a_function_no_test_ran_measures_nothing() -> None:
+    decided = plan(outlined_map(), outlined(B_SOURCE.replace("-x", "x"), "2"), ROOT)
+    assert (decided.action, decided.tests) == (MOVE, frozenset())
+    assert decided.why == "no test ran two, changed in the 1 changed file: pkg/b.py"
+
+
+def test_a_change_outside_functions_collects_everything_again() -> None:
+    decided = plan(outlined_map(), outlined("import os\n" + B_SOURCE, "2"), ROOT)
+    assert (decided.action, decided.tests, decided.collect, decided.changed) == (
+        SOME, {B}, (), ("pkg/b.py",))
+
+
+def test_a_partial_merge_keeps_what_ran_at_import_moved() -> None:
+    old = Contexts(ran={"pkg/b.py": {2: [B], 7: [C]}}, at_import={"pkg/b.py": {1, 6}},
+                   collected={"pkg/b.py": {6: ["tests/test_c.py"]}}, defined_in={C: "x.py"})
+    new = Contexts(ran={"pkg/b.py": {2: [B], 3: [B]}}, at_import={"pkg/b.py": {1}})
+    merged = merge(old, new, {B}, set(), {"pkg/b.py": {1: 1, 6: 7, 7: 8}}, partial=True)
+    assert merged == Contexts(ran={"pkg/b.py": {8: [C], 2: [B], 3: [B]}},
+                              at_import={"pkg/b.py": {1, 7}},
+                              collected={"pkg/b.py": {7: ["tests/test_c.py"]}},
+                              defined_in={C: "x.py"})
