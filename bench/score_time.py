@@ -140,7 +140,7 @@ def paths_table(rows: list[dict[str, Any]]) -> str:
         if not found:
             continue
         for path, g in found.items():
-            if isinstance(g, dict):
+            if isinstance(g, dict) and "n" in g:  # not "workers"
                 lines.append((row["project"], path, str(g["n"]), fmt(g["median_ms"]),
                               fmt(g["p90_ms"]), fmt(g["sum_s"]), fmt(g["overhead_median_ms"]),
                               fmt(g["overhead_p90_ms"]), str(g["module_level"])))

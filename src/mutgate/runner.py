@@ -12,18 +12,15 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mutgate import coverage_map, exclusions, importers
 from mutgate.config import Config
-from mutgate.confirm import as_confirmation, survivors_to_confirm
 from mutgate.coverage_map import CoverageMap
+from mutgate.dispatch import execute_mutants
 from mutgate.errors import ConfigError
 from mutgate.execution.batch import WorkerLog
-from mutgate.execution.plan import make_batches, make_jobs
-from mutgate.execution.pool import RunContext, execute
-from mutgate.execution.warm import Job
 from mutgate.generate import (
     check_syntax,
     collected_test_files,
@@ -36,12 +33,13 @@ from mutgate.in_diff import file_changes, files_in_diff, on_changed_lines, selec
 from mutgate.lock import run_lock
 from mutgate.module_names import foreign_copies, module_name
 from mutgate.mutant import Mutant
-from mutgate.outcome import DETECTED, KILLED, SKIPPED, SURVIVED
+from mutgate.outcome import DETECTED, SKIPPED, SURVIVED
 from mutgate.pytest_collection import config_words, names_a_path, pytest_config
 from mutgate.reuse import fingerprint, suite_hash
 from mutgate.stats import wilson_interval
 from mutgate.store import Result, Store
 from mutgate.test_identity import same_cases
+from mutgate.verify import confirm, recheck_tree_writers
 
 
 @dataclass
@@ -157,11 +155,11 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
     flaky: set[str] = set()
     workers = WorkerLog()
     try:
-        executed = _execute(config, cov, todo, store, run_id, jobs_count, progress, flaky,
-                            full, workers)
-        _recheck_tree_writers(config, cov, todo, store, run_id, jobs_count, flaky, full, echo)
+        executed = execute_mutants(config, cov, todo, store, run_id, jobs_count, progress,
+                                   flaky, full, workers)
+        recheck_tree_writers(config, cov, todo, store, run_id, jobs_count, flaky, full, echo)
         if config.confirm != "off":
-            _confirm(config, cov, mutants, store, run_id, jobs_count, flaky, echo, progress,
+            confirm(config, cov, mutants, store, run_id, jobs_count, flaky, echo, progress,
                      seen_by)
     except BaseException:
         store.finish_run(run_id, time.perf_counter() - started, state="interrupted")
@@ -289,142 +287,6 @@ def _selected_by(selection: Selection, selected: int, on_changed: int) -> str:
     if selection.shard:
         reasons.append("shard {}/{}".format(*selection.shard))
     return "; ".join(reasons)
-
-
-def _execute(config: Config, cov: CoverageMap, todo: list[Mutant], store: Store, run_id: int,
-             jobs_count: int, progress, flaky: set[str], full: set[str],
-             workers: WorkerLog) -> int:
-    jobs = make_jobs(todo, cov, config.timeout_factor, config.timeout_constant, full)
-    started = time.perf_counter()
-    done = _dispatch(config, cov, jobs, store, run_id, jobs_count, progress, flaky, len(todo),
-                     workers=workers)
-    workers.wall_s = time.perf_counter() - started
-    # A worker that saw a test pass twice may have trusted a test another worker found flaky:
-    # a mutant killed by a flaky test is run again without the flaky tests.
-    suspects = [m for m in store.mutants(run_id, KILLED) if m["killed_by"] in flaky]
-    if suspects:
-        by_id = {job.mutant.id: job for job in jobs}
-        again = [replace(by_id[m["id"]], tests=[t for t in by_id[m["id"]].tests
-                                                if t not in flaky])
-                 for m in suspects if m["id"] in by_id]
-        _dispatch(config, cov, again, store, run_id, jobs_count, None, flaky, len(again))
-    return done
-
-
-def _confirm(config: Config, cov: CoverageMap, mutants: list[Mutant], store: Store,
-             run_id: int, jobs_count: int, flaky: set[str], echo, progress=None,
-             seen_by: dict[str, frozenset[str]] | None = None) -> None:
-    by_id = {m.id: m for m in mutants}
-    pending = [by_id[row["id"]] for row in store.mutants(run_id, SURVIVED)
-               if row["confirmed"] is None and row["id"] in by_id]
-    nothing_more, wider = survivors_to_confirm(config, cov, pending, flaky, seen_by)
-    store.confirm(run_id, nothing_more)
-    if not wider:
-        return
-    echo(f"confirming {len(wider)} survivor(s) against the other tests of their "
-         + ("suite" if config.confirm == "suite" else "module"))
-    jobs = make_jobs(wider, cov, config.timeout_factor, config.timeout_constant)
-    found: list[Result] = []
-    _dispatch(config, cov, jobs, store, run_id, jobs_count, progress, flaky, len(jobs),
-              transform=as_confirmation, collected=found)
-    kills = [r for r in found if r.status in DETECTED and r.killed_by in cov.durations]
-    if kills:
-        _verify_kills(config, cov, by_id, kills, store, run_id, jobs_count, flaky)
-
-
-def _recheck_tree_writers(config: Config, cov: CoverageMap, todo: list[Mutant], store: Store,
-                          run_id: int, jobs_count: int, flaky: set[str], full: set[str],
-                          echo) -> None:
-    """Mutants killed by a test that writes into the project's tree run again with one
-    worker: beside a second worker doing the same in the same folders, such a test can fail
-    for a reason the mutant did not cause (`mutgate.tree_writes`)."""
-    if jobs_count <= 1 or not cov.tree_writers:
-        return
-    mine = {m.id: m for m in todo}
-    again = [mine[row["id"]] for row in store.mutants(run_id, KILLED)
-             if row["id"] in mine and row["killed_by"] in cov.tree_writers]
-    if not again:
-        return
-    echo(f"running {len(again)} mutant(s) again with one worker: their killing tests write "
-         "into the project's tree")
-    jobs = make_jobs(again, cov, config.timeout_factor, config.timeout_constant, full)
-    _dispatch(config, cov, jobs, store, run_id, 1, None, flaky, len(jobs))
-
-
-def _verify_kills(config: Config, cov: CoverageMap, by_id: dict[str, Mutant],
-                  kills: list[Result], store: Store, run_id: int, jobs_count: int,
-                  flaky: set[str]) -> None:
-    """A kill found by confirmation counts only when its test fails alone with the mutant and
-    passes alone without it: a test that fails only after others it did not follow in the
-    project's own run (files written, state left behind) proves nothing about the mutant."""
-    alone = []
-    for result in kills:
-        mutant = replace(by_id[result.mutant_id], covered_by=(result.killed_by,))
-        alone += [mutant, replace(mutant, id=f"{mutant.id}:unmutated",
-                                  replacement=mutant.original)]
-    verdicts: list[Result] = []
-    # Tests that write into the project's tree are verified with one worker (no race).
-    serial = any(result.killed_by in cov.tree_writers for result in kills)
-    _dispatch(config, cov, make_jobs(alone, cov, config.timeout_factor,
-                                     config.timeout_constant),
-              store, run_id, 1 if serial else jobs_count, None, flaky, len(alone),
-              collected=verdicts, record=False)
-    status = {r.mutant_id: r.status for r in verdicts}
-    for result in kills:
-        if (status.get(result.mutant_id) in DETECTED
-                and status.get(f"{result.mutant_id}:unmutated") == SURVIVED):
-            continue
-        store.record(run_id, [Result(
-            result.mutant_id, SURVIVED, None, result.tests_run, result.duration_ms,
-            detail=f"{result.killed_by} failed only after other tests, not alone with the "
-                   "mutant, or failed alone without it: not counted as a kill",
-            confirmed=False, path=result.path)])
-
-
-def _dispatch(config: Config, cov: CoverageMap, jobs: list[Job], store: Store, run_id: int,
-              jobs_count: int, progress, flaky: set[str], total: int,
-              transform: Callable | None = None, workers: WorkerLog | None = None,
-              collected: list[Result] | None = None, record: bool = True) -> int:
-    """Run ``jobs`` in the pool, recording results as they arrive; ``workers`` collects
-    what each worker reports with its batches (memory, time busy)."""
-    if not jobs:
-        return 0
-    batches = make_batches(jobs, cov, jobs_count)
-    base = coverage_map.pytest_base_args(config)
-    no_tests = [a for a in base if a not in config.tests]
-    warm = sorted({t for job in jobs for t in job.tests},
-                  key=lambda t: (cov.durations.get(t, 0.0), t))
-    ctx = RunContext(
-        # One key per run: the flaky re-runs and the confirmations reuse the warm workers.
-        key=f"{config.root}:{run_id}:{store.run_info(run_id)['started_at']}",
-        root=str(config.root),
-        session_args=tuple(base), isolated_args=tuple(no_tests), warm_tests=tuple(warm),
-        files=tuple(sorted({job.mutant.file for job in jobs})), isolation=config.isolation,
-        memory_limit_mb=config.memory_limit_mb, startup_s=cov.startup_s,
-        preload=tuple(cov.modules))
-    done = 0
-    counts = {"killed": 0, "survived": 0}
-    phase = "confirming survivors" if transform is not None else "mutants"
-    if progress:
-        progress(phase, 0, total, counts)
-    for outcome in execute(ctx, batches, jobs_count, config.backend, config.scheduler):
-        results = outcome.results
-        if transform is not None:
-            results = [r for r in map(transform, results) if r is not None]
-        if record:
-            store.record(run_id, results)
-        if collected is not None:
-            collected.extend(results)
-        flaky.update(outcome.flaky_tests)
-        if workers is not None:
-            workers.add(outcome)
-        done += len(outcome.results)
-        for result in results:
-            key = "killed" if result.status in DETECTED else result.status
-            counts[key] = counts.get(key, 0) + 1
-        if progress:
-            progress(phase, done, total, counts)
-    return done
 
 
 def _finish(store: Store, run_id: int, selection: Selection, wall: float, executed: int,

@@ -72,3 +72,45 @@ def test_a_changed_test_file_re_measures_only_its_own_tests(tmp_path: Path) -> N
     merged, full = CoverageMap.from_json(after), CoverageMap.from_json(remeasured)
     assert (merged.lines, merged.import_lines) == (full.lines, full.import_lines)
     assert sorted(after["durations"]) == sorted(remeasured["durations"])
+
+
+def test_a_change_inside_one_function_re_measures_only_the_tests_that_ran_it(
+        tmp_path: Path) -> None:
+    repo = tmp_path / "gate_repo"
+    shutil.copytree(FIXTURE, repo, ignore=shutil.ignore_patterns(
+        ".mutgate", "__pycache__", ".pytest_cache", ".coverage*", "_steps"))
+    shutil.copytree(FIXTURE / "_steps" / "C", repo, dirs_exist_ok=True)
+    ok(sh(repo, "git", "init", "-q", "-b", "main"))
+    commit(repo, "gatepkg")
+    ok(sh(repo, "mutgate", "run", "-j", "2"))
+    total = len(saved_map(repo)["durations"])
+
+    ok(sh(repo, "git", "checkout", "-q", "-b", "pr-function"))
+    pricing = repo / "src" / "gatepkg" / "pricing.py"
+    pricing.write_text(pricing.read_text().replace(
+        "    return amount + amount * rate_percent // 100\n",
+        "    tax = amount * rate_percent // 100\n    return amount + tax\n"))
+    commit(repo, "with_tax names its tax")
+    done = ok(sh(repo, "mutgate", "run", "-j", "2", "--diff", "HEAD~1"))
+    assert coverage_line(done.stderr) == (
+        f"coverage: re-measured 1 of {total} tests (1 changed file: src/gatepkg/pricing.py; "
+        "only the tests that ran with_tax)")
+    # The mutants on the changed lines found their covering test in the merged map.
+    assert re.search(r"killed: [1-9]", done.stdout) and "no-tests: 0" in done.stdout
+    after = CoverageMap.from_json(saved_map(repo))
+    assert after.lines["src/gatepkg/pricing.py"][19] == ["tests/test_pricing.py::test_with_tax"]
+
+    # A comment in another file measures nothing and moves that file's lines.
+    shipping = repo / "src" / "gatepkg" / "shipping.py"
+    shipping.write_text(shipping.read_text().replace(
+        "def shipping_cost(", "# express doubles the base\ndef shipping_cost("))
+    commit(repo, "a comment in shipping.py")
+    moved = ok(sh(repo, "mutgate", "run", "-j", "2", "--diff", "HEAD~1"))
+    assert coverage_line(moved.stderr) == (
+        "coverage: reused the map, lines moved (only lines without code changed in the 1 "
+        "changed file: src/gatepkg/shipping.py)")
+    merged = saved_map(repo)
+    ok(sh(repo, "mutgate", "run", "-j", "2", "--no-reuse", "--diff", "HEAD~1"))
+    full = saved_map(repo)
+    assert merged["contexts"] == full["contexts"]
+    assert CoverageMap.from_json(merged).lines == CoverageMap.from_json(full).lines
