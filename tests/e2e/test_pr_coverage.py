@@ -29,6 +29,17 @@ def saved_map(repo: Path) -> dict:
     return json.loads((repo / ".mutgate" / "coverage-map.json").read_text(encoding="utf-8"))
 
 
+def gate_repo(tmp_path: Path) -> Path:
+    """The fixture at step C (strong shipping tests), committed on ``main``."""
+    repo = tmp_path / "gate_repo"
+    shutil.copytree(FIXTURE, repo, ignore=shutil.ignore_patterns(
+        ".mutgate", "__pycache__", ".pytest_cache", ".coverage*", "_steps"))
+    shutil.copytree(FIXTURE / "_steps" / "C", repo, dirs_exist_ok=True)
+    ok(sh(repo, "git", "init", "-q", "-b", "main"))
+    commit(repo, "gatepkg")
+    return repo
+
+
 def coverage_line(stderr: str) -> str:
     lines = [line for line in stderr.splitlines() if line.startswith("coverage: ")
              and not re.match(r"coverage: \d", line)]  # not the progress lines (N/M)
@@ -37,12 +48,7 @@ def coverage_line(stderr: str) -> str:
 
 
 def test_a_changed_test_file_re_measures_only_its_own_tests(tmp_path: Path) -> None:
-    repo = tmp_path / "gate_repo"
-    shutil.copytree(FIXTURE, repo, ignore=shutil.ignore_patterns(
-        ".mutgate", "__pycache__", ".pytest_cache", ".coverage*", "_steps"))
-    shutil.copytree(FIXTURE / "_steps" / "C", repo, dirs_exist_ok=True)
-    ok(sh(repo, "git", "init", "-q", "-b", "main"))
-    commit(repo, "gatepkg")
+    repo = gate_repo(tmp_path)
     first = ok(sh(repo, "mutgate", "run", "-j", "2"))
     before = saved_map(repo)
     total = len(before["durations"])
@@ -76,12 +82,7 @@ def test_a_changed_test_file_re_measures_only_its_own_tests(tmp_path: Path) -> N
 
 def test_a_change_inside_one_function_re_measures_only_the_tests_that_ran_it(
         tmp_path: Path) -> None:
-    repo = tmp_path / "gate_repo"
-    shutil.copytree(FIXTURE, repo, ignore=shutil.ignore_patterns(
-        ".mutgate", "__pycache__", ".pytest_cache", ".coverage*", "_steps"))
-    shutil.copytree(FIXTURE / "_steps" / "C", repo, dirs_exist_ok=True)
-    ok(sh(repo, "git", "init", "-q", "-b", "main"))
-    commit(repo, "gatepkg")
+    repo = gate_repo(tmp_path)
     ok(sh(repo, "mutgate", "run", "-j", "2"))
     total = len(saved_map(repo)["durations"])
 
