@@ -248,7 +248,13 @@ def _measure_some(config: Config, now: coverage_delta.Snapshot, old: CoverageMap
     ``old``; with how many tests ran."""
     chosen = {"run": sorted(decision.tests), "known": sorted(old.durations),
               "params": old.params}
+    graph = config.state_dir / IMPORTS_FILE
+    edges = _read_json(graph) if decision.collect else {}
     report, contexts, startup = _run_suite(config, chosen, progress, decision.collect)
+    if decision.collect:  # the test modules not collected imported what they did before
+        for module, targets in _read_json(graph).items():
+            edges[module] = sorted(set(edges.get(module, ())) | set(targets))
+        write_text_atomic(graph, json.dumps(edges))
     measured = report["tests"]
     collected = set(report["collected"])
     if decision.collect:  # only these files were collected: the others' tests stay
@@ -272,6 +278,13 @@ def _measure_some(config: Config, now: coverage_delta.Snapshot, old: CoverageMap
     cov.tree_writers = {t: d for t, d in old.tree_writers.items() if t not in gone}
     cov.tree_writers.update(report.get("tree_writes", {}))
     return cov, len(measured)
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def _assemble(config: Config, now: coverage_delta.Snapshot, contexts: Contexts,

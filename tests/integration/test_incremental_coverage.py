@@ -179,12 +179,17 @@ def remapped(root: Path, edits: list[tuple[str, str, str]], said: str, ran: set[
 
 def test_a_change_inside_a_function_re_measures_only_the_tests_that_ran_it(project) -> None:
     root, before = project
+    graph = root / ".mutgate" / "imports.json"
+    edges = json.loads(graph.read_text())
+    assert "tests.test_mod" in edges or "test_mod" in edges
     merged = remapped(
         root, [("pkg/calc.py", "    return a * b\n", "    product = a * b\n    return product\n")],
         said="coverage: re-measured 2 of 6 tests (1 changed file: pkg/calc.py; only the tests "
              "that ran mul)", ran=CALC_TESTS - {"tests/test_calc.py::test_add"})
     report = json.loads((root / ".mutgate" / "coverage-tests.json").read_text())
     assert set(report["collected"]) == CALC_TESTS  # only test_calc.py was collected
+    # test_mod.py was not imported this time: its import edges are kept (confirmation uses them).
+    assert json.loads(graph.read_text()) == edges
     assert merged.lines["pkg/calc.py"][14] == ["tests/test_calc.py::test_mul"]  # new line
     assert {t: merged.durations[t] for t in MOD_TESTS} == {
         t: before.durations[t] for t in MOD_TESTS}  # not run: their old durations
