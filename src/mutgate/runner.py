@@ -147,7 +147,11 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
         store.record(run_id, reused.values(), reused=True)
     todo = [m for m in mutants if m.id not in reused]
     scope = " of the files in the diff" if changes is not None else ""
-    chosen = (f", {len(mutants)} selected ({_selected_by(selection, len(mutants), len(full))})"
+    why = _selected_by(selection, len(mutants), len(full))
+    if excluded:
+        why = "; ".join(filter(None, [why, f"{len(excluded)} skipped on lines the coverage "
+                                           "configuration excludes"]))
+    chosen = (f", {len(mutants)} selected ({why})"
               if len(mutants) != generated or changed is not None else "")
     echo(f"{generated} mutants on covered lines{scope}{chosen}"
          + (f", {len(reused)} results reused" if reused else "")

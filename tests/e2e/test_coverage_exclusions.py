@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -84,6 +85,10 @@ def test_excluded_code_is_skipped_with_its_reason_and_an_option_mutates_it(proje
     assert found["debug_only"] == {"skipped"}
     assert found["Box.__repr__"] == {"skipped"}
     assert "mutation score: 100.0%" in done.stdout
+    said = re.search(r"\d+ selected \((\d+) skipped on lines the coverage configuration "
+                     r"excludes\)", done.stderr)
+    shown = json.loads(mutgate(project, "results", "--json").stdout)["mutants"]
+    assert said and int(said[1]) == sum(m["status"] == "skipped" for m in shown) > 0
     done = mutgate(project, "run", "-j", "1", "--mutate-excluded")
     assert done.returncode == 0, done.stderr
     found = _by_function(project)
