@@ -250,11 +250,13 @@ def _measure_some(config: Config, now: coverage_delta.Snapshot, old: CoverageMap
               "params": old.params}
     graph = config.state_dir / IMPORTS_FILE
     edges = _read_json(graph) if decision.collect else {}
-    report, contexts, startup = _run_suite(config, chosen, progress, decision.collect)
-    if decision.collect:  # the test modules not collected imported what they did before
-        for module, targets in _read_json(graph).items():
-            edges[module] = sorted(set(edges.get(module, ())) | set(targets))
-        write_text_atomic(graph, json.dumps(edges))
+    try:
+        report, contexts, startup = _run_suite(config, chosen, progress, decision.collect)
+    finally:  # (also when the suite failed: the next run starts from the same old map)
+        if decision.collect:  # the test modules not collected import what they did before
+            for module, targets in _read_json(graph).items():
+                edges[module] = sorted(set(edges.get(module, ())) | set(targets))
+            write_text_atomic(graph, json.dumps(edges))
     measured = report["tests"]
     collected = set(report["collected"])
     if decision.collect:  # only these files were collected: the others' tests stay

@@ -66,8 +66,11 @@ def outline(source: str) -> Outline | None:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return None
+    # Python's own line ends only: str.splitlines also splits at form feeds and the like,
+    # which would put the digests out of step with the tree's line numbers.
+    text_lines = LINE_END.split(source)
     lines = [hashlib.blake2b(line.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
-             for line in source.splitlines()]
+             for line in text_lines]
     found: dict[str, Scope] = {}
     counts: dict[str, int] = {}
     for qualname, node in _outermost_functions(tree.body, ""):
@@ -82,9 +85,10 @@ def outline(source: str) -> Outline | None:
         key = f"{qualname}#{index}"
         found[key] = Scope(key, first, body[-1].end_lineno or body[-1].lineno,
                            _is_generator(node))
-    return Outline(lines, found, _code_lines(tree, source.splitlines()[:2]))
+    return Outline(lines, found, _code_lines(tree, text_lines[:2]))
 
 
+LINE_END = re.compile(r"\r\n|\r|\n")
 #: PEP 263: a comment on line 1 or 2 that declares the file's encoding.
 ENCODING = re.compile(r"^[ \t\f]*#.*?coding[:=]")
 

@@ -209,7 +209,7 @@ def test_a_change_in_one_function_collects_only_the_files_of_its_tests() -> None
     assert (decided.action, decided.tests, decided.collect, decided.changed) == (
         SOME, {B}, ("tests/test_b.py",), ())
     assert decided.why == "1 changed file: pkg/b.py; only the tests that ran one"
-    assert decided.remap["pkg/b.py"] == {1: 1, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7}
+    assert decided.remap["pkg/b.py"] == {1: 1, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8}
 
 
 def test_a_change_in_a_function_no_test_ran_measures_nothing() -> None:

@@ -56,7 +56,7 @@ def test_an_outline_holds_every_outermost_functions_body_past_its_docstring() ->
         "first#0": (8, 10, False), "Box.width#0": (18, 18, False),
         "Box.width#1": (22, 22, False), "Box.items#0": (25, 27, False),
         "stream#0": (31, 31, True)}
-    assert len(made.lines) == len(SOURCE.splitlines())
+    assert len(made.lines) == len(SOURCE.split("\n"))
 
 
 @pytest.mark.parametrize(("old", "new", "keys"), [
@@ -127,6 +127,19 @@ def test_the_line_map_carries_unchanged_lines_to_their_new_numbers() -> None:
     assert moves[9] == 9 and 10 not in moves  # the changed line has no new number
     assert moves[13] == 14 and moves[31] == 32  # everything below moved down by one
     assert all(moves[n] == n for n in range(1, 10))
+
+
+def test_lines_are_counted_as_python_counts_them_form_feeds_included() -> None:
+    source = "def a():\n    return 1\n\x0c\ndef b():\n    return 2\n"
+    made = outline(source)
+    assert made is not None
+    assert {k: (s.first, s.last) for k, s in made.scopes.items()} == {"a#0": (2, 2),
+                                                                    "b#0": (5, 5)}
+    after = outline(source.replace("return 2", "return 3"))
+    assert after is not None
+    scopes = changed_functions(made, after)
+    assert scopes is not None and [s.key for s in scopes] == ["b#0"]
+    assert line_map(made, after)[2] == 2 and 5 not in line_map(made, after)
 
 
 def test_an_outline_survives_json_and_a_syntax_error_has_none() -> None:
