@@ -26,7 +26,6 @@ contexts (`coverage_map.derive`). docs/ci.md says where this reasoning does not 
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import os
 import sys
@@ -166,8 +165,7 @@ def take_snapshot(root: Path, files: Iterable[Path], settings: object, mutgate: 
 
 def environment(settings: object, mutgate: str) -> dict[str, str]:
     """The parts of the environment every test's coverage can depend on."""
-    packages = sorted(f"{dist.name}=={dist.version}"
-                      for dist in importlib.metadata.distributions())
+    packages = installed_distributions()
     return {
         "mutgate": mutgate,
         "python": f"{sys.implementation.cache_tag} {sys.version}",
@@ -175,6 +173,20 @@ def environment(settings: object, mutgate: str) -> dict[str, str]:
         "settings": _digest(json.dumps(settings, sort_keys=True)),
         "hashseed": os.environ.get("PYTHONHASHSEED", ""),
     }
+
+
+def installed_distributions() -> list[str]:
+    """The names of the metadata folders (``name-version.dist-info``, ``.egg-info``) on
+    ``sys.path``: what is installed, and at which version, wherever the environment is, and
+    without reading every package's metadata (importlib.metadata does: ~0.2 s for 125)."""
+    found = set()
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:  # a zip file, a folder that is gone
+            continue
+        found.update(name for name in names if name.endswith((".dist-info", ".egg-info")))
+    return sorted(found)
 
 
 def _digest(text: str) -> str:

@@ -14,6 +14,8 @@ from mutgate.coverage_delta import (
     SOME,
     Contexts,
     Snapshot,
+    environment,
+    installed_distributions,
     merge,
     moved,
     plan,
@@ -233,3 +235,14 @@ def test_a_partial_merge_keeps_what_ran_at_import_moved() -> None:
                               at_import={"pkg/b.py": {1, 7}},
                               collected={"pkg/b.py": {7: ["tests/test_c.py"]}},
                               defined_in={C: "x.py"})
+
+
+def test_a_package_installed_or_upgraded_changes_the_environment(tmp_path, monkeypatch) -> None:
+    before = environment({}, "1")["packages"]
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "shiny-1.0.dist-info").mkdir()
+    installed = environment({}, "1")["packages"]
+    (tmp_path / "shiny-1.0.dist-info").rename(tmp_path / "shiny-1.1.dist-info")
+    upgraded = environment({}, "1")["packages"]
+    assert len({before, installed, upgraded}) == 3
+    assert "shiny-1.1.dist-info" in installed_distributions()
