@@ -22,9 +22,11 @@ from mutgate.outcome import DETECTED, KILLED
 from mutgate.store import Result, Store
 
 
-def execute_mutants(config: Config, cov: CoverageMap, todo: list[Mutant], store: Store, run_id: int,
-             jobs_count: int, progress, flaky: set[str], full: set[str],
-             workers: WorkerLog) -> int:
+def execute_mutants(config: Config, cov: CoverageMap, todo: list[Mutant], store: Store,
+                    run_id: int, jobs_count: int, progress, flaky: set[str], full: set[str],
+                    workers: WorkerLog) -> int:
+    """The main pass: every mutant of ``todo``, then the kills by tests found flaky meanwhile
+    again without those tests."""
     jobs = make_jobs(todo, cov, config.timeout_factor, config.timeout_constant, full)
     started = time.perf_counter()
     done = dispatch(config, cov, jobs, store, run_id, jobs_count, progress, flaky, len(todo),
@@ -43,9 +45,9 @@ def execute_mutants(config: Config, cov: CoverageMap, todo: list[Mutant], store:
 
 
 def dispatch(config: Config, cov: CoverageMap, jobs: list[Job], store: Store, run_id: int,
-              jobs_count: int, progress, flaky: set[str], total: int,
-              transform: Callable | None = None, workers: WorkerLog | None = None,
-              collected: list[Result] | None = None, record: bool = True) -> int:
+             jobs_count: int, progress, flaky: set[str], total: int,
+             transform: Callable | None = None, workers: WorkerLog | None = None,
+             collected: list[Result] | None = None, record: bool = True) -> int:
     """Run ``jobs`` in the pool, recording results as they arrive; ``workers`` collects
     what each worker reports with its batches (memory, time busy)."""
     if not jobs:

@@ -18,8 +18,10 @@ from mutgate.store import Result, Store
 
 
 def confirm(config: Config, cov: CoverageMap, mutants: list[Mutant], store: Store,
-             run_id: int, jobs_count: int, flaky: set[str], echo, progress=None,
-             seen_by: dict[str, frozenset[str]] | None = None) -> None:
+            run_id: int, jobs_count: int, flaky: set[str], echo, progress=None,
+            seen_by: dict[str, frozenset[str]] | None = None) -> None:
+    """The survivors not confirmed yet, run against the wider tests of their module (or
+    suite); kills found there count only once verified alone (`verify_kills`)."""
     by_id = {m.id: m for m in mutants}
     pending = [by_id[row["id"]] for row in store.mutants(run_id, SURVIVED)
                if row["confirmed"] is None and row["id"] in by_id]
@@ -32,7 +34,7 @@ def confirm(config: Config, cov: CoverageMap, mutants: list[Mutant], store: Stor
     jobs = make_jobs(wider, cov, config.timeout_factor, config.timeout_constant)
     found: list[Result] = []
     dispatch(config, cov, jobs, store, run_id, jobs_count, progress, flaky, len(jobs),
-              transform=as_confirmation, collected=found)
+             transform=as_confirmation, collected=found)
     kills = [r for r in found if r.status in DETECTED and r.killed_by in cov.durations]
     if kills:
         verify_kills(config, cov, by_id, kills, store, run_id, jobs_count, flaky)
@@ -72,9 +74,9 @@ def verify_kills(config: Config, cov: CoverageMap, by_id: dict[str, Mutant],
     # Tests that write into the project's tree are verified with one worker (no race).
     serial = any(result.killed_by in cov.tree_writers for result in kills)
     dispatch(config, cov, make_jobs(alone, cov, config.timeout_factor,
-                                     config.timeout_constant),
-              store, run_id, 1 if serial else jobs_count, None, flaky, len(alone),
-              collected=verdicts, record=False)
+                                    config.timeout_constant),
+             store, run_id, 1 if serial else jobs_count, None, flaky, len(alone),
+             collected=verdicts, record=False)
     status = {r.mutant_id: r.status for r in verdicts}
     for result in kills:
         if (status.get(result.mutant_id) in DETECTED
