@@ -30,7 +30,7 @@ def execute_mutants(config: Config, cov: CoverageMap, todo: list[Mutant], store:
     jobs = make_jobs(todo, cov, config.timeout_factor, config.timeout_constant, full)
     started = time.perf_counter()
     done = dispatch(config, cov, jobs, store, run_id, jobs_count, progress, flaky, len(todo),
-                     workers=workers)
+                    workers=workers)
     workers.wall_s = time.perf_counter() - started
     # A worker that saw a test pass twice may have trusted a test another worker found flaky:
     # a mutant killed by a flaky test is run again without the flaky tests.
