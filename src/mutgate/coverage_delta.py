@@ -317,9 +317,12 @@ def moved_lines(contexts: Contexts, remap: dict[str, dict[int, int]]) -> Context
             return by_file[file]
         return {moves[line]: value for line, value in by_file[file].items() if line in moves}
 
+    def move_set(file: str, lines: set[int]) -> set[int]:
+        moves = remap.get(file)
+        return lines if moves is None else {moves[n] for n in lines if n in moves}
+
     return Contexts(ran={f: move(contexts.ran, f) for f in contexts.ran},
-                    at_import={f: set(move({f: dict.fromkeys(lines)}, f))
-                               for f, lines in contexts.at_import.items()},
+                    at_import={f: move_set(f, lines) for f, lines in contexts.at_import.items()},
                     collected={f: move(contexts.collected, f) for f in contexts.collected},
                     defined_in=contexts.defined_in)
 

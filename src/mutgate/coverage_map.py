@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mutgate import __version__, coverage_delta, coverage_progress
+from mutgate import __version__, coverage_delta, coverage_progress, importers
 from mutgate.atomic import write_text_atomic
 from mutgate.config import Config, is_test_file
 from mutgate.coverage_delta import ALL, MOVE, REUSE, Contexts, Plan
@@ -249,12 +249,12 @@ def _measure_some(config: Config, now: coverage_delta.Snapshot, old: CoverageMap
     chosen = {"run": sorted(decision.tests), "known": sorted(old.durations),
               "params": old.params}
     graph = config.state_dir / IMPORTS_FILE
-    edges = _read_json(graph) if decision.collect else {}
+    edges = importers.load_graph(graph) if decision.collect else {}
     try:
         report, contexts, startup = _run_suite(config, chosen, progress, decision.collect)
     finally:  # (also when the suite failed: the next run starts from the same old map)
         if decision.collect:  # the test modules not collected import what they did before
-            for module, targets in _read_json(graph).items():
+            for module, targets in importers.load_graph(graph).items():
                 edges[module] = sorted(set(edges.get(module, ())) | set(targets))
             write_text_atomic(graph, json.dumps(edges))
     measured = report["tests"]
@@ -280,13 +280,6 @@ def _measure_some(config: Config, now: coverage_delta.Snapshot, old: CoverageMap
     cov.tree_writers = {t: d for t, d in old.tree_writers.items() if t not in gone}
     cov.tree_writers.update(report.get("tree_writes", {}))
     return cov, len(measured)
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
 
 
 def _assemble(config: Config, now: coverage_delta.Snapshot, contexts: Contexts,
