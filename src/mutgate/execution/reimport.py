@@ -94,8 +94,11 @@ def prepare(config: Any, project: set[str]) -> None:
 
 def collect_and_run(config: Any, files: list[str], tests: list[str], digests: dict[str, str],
                     finder: MutantFinder, full: bool, failed) -> dict[str, Any]:
-    """Collect ``files`` in a new session and run ``tests`` (ids of the coverage run) until
-    the first failure (all of them with ``full``); the state in the isolated plugin's shape."""
+    """Collect the files of ``tests`` (ids of the coverage run) in a new session and run them
+    until the first failure (all of them with ``full``); the state in the isolated plugin's
+    shape. The files are collected one at a time, in the order of their first test, each just
+    before its tests run: most static mutants fail the first test, and collecting every file
+    the import-time rule names would cost more than running it."""
     from _pytest.main import Session
     from _pytest.runner import runtestprotocol
 
@@ -105,21 +108,82 @@ def collect_and_run(config: Any, files: list[str], tests: list[str], digests: di
     state: dict[str, Any] = {"killed_by": None, "ran": 0, "collect_error": None,
                              "loaded": False, "internal_error": None, "exitstatus": 0,
                              "elsewhere": None, "killers": [] if full else None}
-    session = Session.from_config(config)
+    session = _staged_session(Session).from_config(config)
     config.hook.pytest_sessionstart(session=session)
-    session.perform_collect(files, genitems=True)
-    state["collect_error"] = collected.error
-    items = resolve({item.nodeid: item for item in session.items}, tests, digests)
     started = time.perf_counter()
-    for position, item in enumerate(items):
-        # The last item names itself as the next: nothing is torn down after it.
-        nextitem = items[position + 1] if position + 1 < len(items) else item
-        state["ran"] += 1
-        if failed(item, nextitem, runtestprotocol):
-            state["killed_by"] = state["killed_by"] or item.nodeid
-            if not full:
-                break
-            state["killers"].append(item.nodeid)
+    stages = _stages(files, tests, staged=hasattr(Session, "_collect_path"))
+    for number, (stage_files, stage_tests) in enumerate(stages):
+        session.perform_collect(stage_files, genitems=True)
+        state["collect_error"] = state["collect_error"] or collected.error
+        items = resolve({item.nodeid: item for item in session.items}, stage_tests, digests)
+        last = number == len(stages) - 1
+        for position, item in enumerate(items):
+            if position == 0 and state["ran"]:
+                session._setupstate.teardown_exact(item)
+            # Within a stage the next item is known. After the last item of the last stage
+            # nothing is torn down; after a stage's last item its test and module are (they
+            # belong to no later file), before the next file is imported.
+            if position + 1 < len(items):
+                nextitem = items[position + 1]
+            else:
+                nextitem = item if last else _file_node(item).parent
+            state["ran"] += 1
+            if failed(item, nextitem, runtestprotocol):
+                state["killed_by"] = state["killed_by"] or item.nodeid
+                if not full:
+                    break
+                state["killers"].append(item.nodeid)
+        if not full and (state["killed_by"] or state["collect_error"]):
+            break
     state["loaded"] = finder.loaded
     state["tests_ms"] = (time.perf_counter() - started) * 1000
     return state
+
+
+def _stages(files: list[str], tests: list[str], staged: bool) -> list[tuple[list[str], list[str]]]:
+    """Each file with its tests in their order, the file of the first test first; a single
+    stage of every file where this pytest cannot collect in stages."""
+    if not staged:
+        return [(files, tests)]
+    by_file: dict[str, list[str]] = {}
+    for test in tests:
+        by_file.setdefault(test.split("::", 1)[0], []).append(test)
+    return [([file], ids) for file, ids in by_file.items()]
+
+
+def _file_node(item: Any) -> Any:
+    """The collector of the file ``item`` was collected from."""
+    from _pytest.nodes import File
+
+    node = item
+    while node.parent is not None and not isinstance(node, File):
+        node = node.parent
+    return node
+
+
+def _staged_session(base: type) -> type:
+    """A `Session` whose directory collectors stay the same objects from one
+    ``perform_collect`` to the next: pytest's set-up state then keeps a shared directory or
+    package set up between files, as one collection would, instead of tearing it down and
+    running its package-scoped fixtures again."""
+
+    class StagedSession(base):  # type: ignore[misc, valid-type]
+        _paths: dict
+        _reports: dict
+
+        def _collect_path(self, path, path_cache):
+            if not hasattr(self, "_paths"):
+                self._paths = {}
+            return super()._collect_path(path, self._paths)
+
+        @property
+        def _collection_cache(self):
+            if not hasattr(self, "_reports"):
+                self._reports = {}
+            return self._reports
+
+        @_collection_cache.setter
+        def _collection_cache(self, value):
+            pass  # perform_collect clears it at its start and end
+
+    return StagedSession

@@ -1,0 +1,142 @@
+"""Static mutants collect their covering test files one at a time (`execution/reimport.py`).
+
+A project whose module-level constants are covered by two test files through the import-time
+rule: the fast file first, the slow one second. The default mode must give the verdicts of the
+isolated reference, must not import the second file when the first one kills, and must leave
+between the files exactly what pytest leaves between two files of one collection: the first
+file's function fixtures torn down before the second is imported, a package fixture set up
+once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mutgate.config import load_config
+from mutgate.runner import Selection, run
+from mutgate.store import Store
+
+pytestmark = pytest.mark.usefixtures("fast_pytest_subprocesses")
+
+CONSTS = """\
+KILLED_IN_A = 1 + 1
+KILLED_IN_B = 4 * 2
+UNCHECKED = 2 + 1
+
+
+def same(value):  # every test calls it: then every test covers the constants' lines
+    return value  # pragma: no mutate
+"""
+
+CONFTEST = """\
+import pytest
+
+SET_UP = []
+
+
+@pytest.fixture(scope="package", autouse=True)
+def once():
+    SET_UP.append(1)
+    assert len(SET_UP) == 1, "the package fixture was set up again"
+    yield
+"""
+
+TEST_A = """\
+import time
+
+from pkg import consts
+
+
+def test_a_checks_its_constant():
+    assert consts.same(consts.KILLED_IN_A) == 2
+
+
+def test_a_sets_an_environment_variable(monkeypatch):  # the file's slower test: run last
+    time.sleep(0.02)
+    consts.same(0)
+    monkeypatch.setenv("MUTGATE_T_STAGED", "set by test_a")
+"""
+
+# Imported at collection: what it sees then is written to the log, and must be what a plain
+# collection sees (no variable set by a test of test_a).
+TEST_B = """\
+import os
+import time
+
+from pkg import consts
+
+SEEN = os.environ.get("MUTGATE_T_STAGED")
+with open(os.environ["MUTGATE_T_LOG"], "a") as log:
+    log.write(f"{consts.KILLED_IN_A}\\n")
+
+
+def test_b_checks_its_constant():
+    time.sleep(0.05)
+    assert consts.same(consts.KILLED_IN_B) == 8
+
+
+def test_b_saw_a_clean_environment():
+    time.sleep(0.05)
+    assert consts.same(SEEN) is None
+"""
+
+EXPECTED = {
+    ("KILLED_IN_A", "+"): "killed",
+    ("KILLED_IN_B", "*"): "killed",
+    ("UNCHECKED", "+"): "survived",
+}
+
+
+def verdicts(root: Path, isolation: str) -> dict[tuple[str, str], dict]:
+    outcome = run(load_config(root, {"jobs": 1, "isolation": isolation}), Selection(reuse=False))
+    store = Store.open(root / ".mutgate", must_exist=True)
+    try:
+        results = store.results_dict(outcome.run_id)
+    finally:
+        store.close()
+    lines = CONSTS.splitlines()
+    return {(lines[m["line"] - 1].split(" ")[0], m["original"]): m
+            for m in results["mutants"] if m["file"] == "pkg/consts.py"}
+
+
+@pytest.fixture(scope="module")
+def staged(fast_pytest_subprocesses, tmp_path_factory, make_project):
+    root = make_project(tmp_path_factory.mktemp("staged"), {
+        "pkg/__init__.py": "", "pkg/consts.py": CONSTS, "tests/__init__.py": "",
+        "tests/conftest.py": CONFTEST, "tests/test_a.py": TEST_A, "tests/test_b.py": TEST_B})
+    log = tmp_path_factory.mktemp("log") / "imports.log"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MUTGATE_T_LOG", str(log))
+        patch.delenv("MUTGATE_T_STAGED", raising=False)
+        default = verdicts(root, "auto")
+        default_log = log.read_text().split()
+        isolated = verdicts(root, "subprocess")
+    return default, isolated, default_log
+
+
+def test_the_default_mode_gives_the_expected_verdicts_on_the_fresh_path(staged) -> None:
+    default = staged[0]
+    assert {key: m["status"] for key, m in default.items()} == EXPECTED
+    assert {m["path"] for m in default.values()} == {"fresh"}
+
+
+def test_the_isolated_reference_agrees(staged) -> None:
+    assert {key: m["status"] for key, m in staged[1].items()} == EXPECTED
+
+
+def test_a_kill_in_the_first_file_never_imports_the_second(staged) -> None:
+    # test_b.py logs KILLED_IN_A as it saw it at import: 2 unmutated, 0 under that mutant.
+    log = staged[2]
+    assert "2" in log
+    assert "0" not in log
+
+
+def test_the_second_file_runs_when_the_first_does_not_kill(staged) -> None:
+    killed_in_b = staged[0][("KILLED_IN_B", "*")]
+    assert killed_in_b["killed_by"] == "tests/test_b.py::test_b_checks_its_constant"
+    assert killed_in_b["covered_by"][0].startswith("tests/test_a.py::")
+    # UNCHECKED survives only if test_b's import saw no variable of test_a's and the package
+    # fixture was not set up a second time for test_b.
+    assert staged[0][("UNCHECKED", "+")]["tests_run"] == 4
