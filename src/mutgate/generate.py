@@ -211,6 +211,7 @@ class _Scope:
     header: str  # the header line used to recompile a function at its original nesting
     body_span: tuple[int, int] | None = None
     def_offset: int = 0
+    lines: tuple[int, int] | None = None  # first (decorators included) and last line
     returns: cst.Annotation | None = None
     is_generator: bool = False
 
@@ -243,9 +244,16 @@ class _Collector(cst.CSTVisitor):
         text = self.source[self.line_starts[line - 1]:self.line_starts[line]]
         return text[: len(text) - len(text.lstrip(" \t"))]
 
+    def _lines_of(self, node: cst.ClassDef | cst.FunctionDef) -> tuple[int, int]:
+        span = self.get_metadata(PositionProvider, node)
+        first = min([span.start.line, *(self.get_metadata(PositionProvider, d).start.line
+                                        for d in node.decorators)])
+        return first, span.end.line
+
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.scopes.append(_Scope("class", node.name.value,
-                                  f"{self._indent_of(node.name)}class {node.name.value}:"))
+                                  f"{self._indent_of(node.name)}class {node.name.value}:",
+                                  lines=self._lines_of(node)))
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         self.scopes.pop()
@@ -257,7 +265,7 @@ class _Collector(cst.CSTVisitor):
             "function", node.name.value, "",
             body_span=(self._offset(body.start.line, body.start.column),
                        self._offset(body.end.line, body.end.column)),
-            def_offset=self.line_starts[name_pos.start.line - 1],
+            def_offset=self.line_starts[name_pos.start.line - 1], lines=self._lines_of(node),
             returns=node.returns, is_generator=_is_generator(node)))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -342,6 +350,7 @@ class _Collector(cst.CSTVisitor):
                 operator=operator, original=original, replacement=replacement,
                 qualname=qualname, swap_target=target, target_span=span,
                 target_header=header,
+                scope_lines=next((s.lines for s in reversed(self.scopes) if s.lines), None),
             ))
 
     def _qualname(self) -> str:

@@ -30,6 +30,8 @@ class Mutant:
     (module level, class bodies, default values, decorators). ``target_span`` is that
     function's text span (from the start of its ``def`` line), and ``target_header`` the
     enclosing ``class``/block header lines needed to recompile it at the same nesting.
+    ``scope_lines`` are the first and last line of the innermost class or function holding
+    the edit, decorators included (None at module level).
     """
 
     id: str
@@ -47,6 +49,7 @@ class Mutant:
     swap_target: str | None = None
     target_span: tuple[int, int] | None = None
     target_header: str = ""
+    scope_lines: tuple[int, int] | None = None
     covered_by: tuple[str, ...] = field(default=())
 
     @property
@@ -64,6 +67,7 @@ class Mutant:
         data = asdict(self)
         data["covered_by"] = list(self.covered_by)
         data["target_span"] = list(self.target_span) if self.target_span else None
+        data["scope_lines"] = list(self.scope_lines) if self.scope_lines else None
         return data
 
     @classmethod
@@ -72,6 +76,8 @@ class Mutant:
         data["covered_by"] = tuple(data.get("covered_by") or ())
         span = data.get("target_span")
         data["target_span"] = tuple(span) if span else None
+        lines = data.get("scope_lines")
+        data["scope_lines"] = tuple(lines) if lines else None
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 

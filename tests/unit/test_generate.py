@@ -160,6 +160,23 @@ def test_default_values_decorators_and_class_bodies_have_no_swap_target() -> Non
         (5, "+"): None}
 
 
+def test_scope_lines_are_the_innermost_class_or_function_with_its_decorators() -> None:
+    source = """
+        LIMIT = 1 + 1
+        @register(1 + 1)
+        def f(a, b=2 + 2):
+            return a * b
+        class K:
+            size = 4 + 4
+            def grow(self, by=5 - 5):
+                return self.size + by
+        """
+    assert {(m.line, m.original): m.scope_lines for m in mutants(source)
+            if m.operator == "operator.arith"} == {
+        (1, "+"): None, (2, "+"): (2, 4), (3, "+"): (2, 4), (4, "*"): (2, 4),
+        (6, "+"): (5, 8), (7, "-"): (7, 8), (8, "+"): (7, 8)}
+
+
 def test_lines_run_at_import_time_have_no_swap_target() -> None:
     source = "def f(a):\n    return a + 1\nVALUE = f(1) * 2\n"
     assert {m.line: m.swap_target for m in mutants(source, import_lines={2, 3})} == {

@@ -22,7 +22,7 @@ def test_a_generated_mutant_has_every_field_exactly() -> None:
         id="ec4e5ffa46f5", file="pkg/mod.py", line=3, col=18, end_line=3, end_col=19,
         start=54, end=55, operator="operator.arith", original="+", replacement="-",
         qualname="Calc.add", swap_target="Calc.add", target_span=(12, 57),
-        target_header="class Calc:", covered_by=())
+        target_header="class Calc:", scope_lines=(2, 3), covered_by=())
 
 
 def test_apply_to_replaces_exactly_the_original_text() -> None:
@@ -58,6 +58,7 @@ def test_to_dict_is_json_ready_and_round_trips() -> None:
     data = m.to_dict()
     assert json.loads(json.dumps(data)) == data
     assert data["target_span"] == [12, 57]
+    assert data["scope_lines"] == [2, 3]
     assert data["covered_by"] == ["t::b", "t::a"]
     assert Mutant.from_dict(json.loads(json.dumps(data))) == m
     assert Mutant.from_dict(data).covered_by == ("t::b", "t::a")

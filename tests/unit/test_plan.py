@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from helpers.results import make_mutant
 
 from mutgate.coverage_map import CoverageMap
@@ -9,10 +10,11 @@ from mutgate.execution.plan import expected_cost, make_batches, make_jobs
 from mutgate.mutant import Mutant
 
 
-def mutant(n: int, file: str, tests: list[str], static: bool = False) -> Mutant:
+def mutant(n: int, file: str, tests: list[str], static: bool = False,
+           scope: tuple[int, int] | None = None) -> Mutant:
     data = make_mutant(f"m{n:03d}", file=file, covered_by=tests)
     data.update(start=0, end=1, swap_target=None if static else "add",
-                target_span=None if static else (0, 10))
+                target_span=None if static else (0, 10), scope_lines=scope)
     return Mutant.from_dict({k: v for k, v in data.items() if k in Mutant.__dataclass_fields__})
 
 
@@ -27,6 +29,30 @@ def test_jobs_run_fastest_tests_first_with_a_limit_from_their_durations():
     assert job.tests == ["t::fast", "t::slow"]
     assert job.timeout_s == 3.0 * 2.5 + 1.0
     assert job.full
+
+
+def ran(by_line: dict[int, list[str]], durations: dict[str, float]) -> CoverageMap:
+    coverage = cov(durations)
+    coverage.contexts.ran["a.py"] = by_line
+    return coverage
+
+
+def test_a_static_mutant_runs_the_tests_that_ran_its_class_first_then_the_rest():
+    durations = {"t::fast": 0.1, "t::other": 0.2, "t::method": 0.5, "t::slow_method": 0.9}
+    coverage = ran({5: ["t::slow_method"], 7: ["t::method"], 20: ["t::other"]}, durations)
+    tests = ["t::other", "t::slow_method", "t::fast", "t::method"]
+    static, swappable = make_jobs([mutant(1, "a.py", tests, static=True, scope=(4, 8)),
+                                   mutant(2, "a.py", tests, scope=(4, 8))], coverage, 3.0, 1.0)
+    assert static.tests == ["t::method", "t::slow_method", "t::fast", "t::other"]
+    assert swappable.tests == ["t::fast", "t::other", "t::method", "t::slow_method"]
+    assert static.timeout_s == pytest.approx(swappable.timeout_s)
+
+
+def test_a_module_level_mutant_keeps_the_fastest_first():
+    coverage = ran({1: ["t::slow"]}, {"t::fast": 0.1, "t::slow": 0.9})
+    (job,) = make_jobs([mutant(1, "a.py", ["t::slow", "t::fast"], static=True)], coverage,
+                       3.0, 1.0)
+    assert job.tests == ["t::fast", "t::slow"]
 
 
 def test_a_static_mutant_is_expected_to_cost_more_than_a_swappable_one():

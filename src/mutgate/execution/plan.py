@@ -1,4 +1,9 @@
-"""The plan: for each mutant, its tests (fastest first) and time limit; batches by module.
+"""The plan: for each mutant, its tests (in the order they run) and time limit; batches by module.
+
+A mutant's tests run fastest first, and stop at the first that fails. A static mutant (code
+run at import: a class body, a default value, a decorator) is covered by every test of its
+file, and the one that kills it is rarely among the fastest: the tests that ran its class or
+function while they ran come first, fastest first among them, then the rest.
 
 Batches hold mutants of one file, so a worker's warm state for that module is reused, and are
 dispatched longest first so the pool ends together.
@@ -18,12 +23,21 @@ def make_jobs(mutants: list[Mutant], cov: CoverageMap, timeout_factor: float,
     """``full``: the ids of mutants to run against every covering test (the kill matrix)."""
     jobs = []
     for mutant in mutants:
-        tests = sorted(mutant.covered_by, key=lambda t: (cov.durations.get(t, 0.0), t))
+        tests = run_order(mutant, cov)
         expected = sum(cov.durations.get(t, 0.0) for t in tests)
         digests = {t: cov.params[t] for t in tests if t in cov.params}
         jobs.append(Job(mutant, tests, timeout_factor * expected + timeout_constant, digests,
                         full=mutant.id in full))
     return jobs
+
+
+def run_order(mutant: Mutant, cov: CoverageMap) -> list[str]:
+    """``mutant``'s covering tests in the order they run (see the module's doc)."""
+    near: set[str] = set()
+    if mutant.swap_target is None and mutant.scope_lines:
+        near = cov.ran_while_testing(mutant.file, *mutant.scope_lines)
+    return sorted(set(mutant.covered_by),
+                  key=lambda t: (t not in near, cov.durations.get(t, 0.0), t))
 
 
 #: What a mutant costs beyond its tests, by path (measured medians on a 2-core VM): a fork

@@ -110,7 +110,7 @@ def collect_and_run(config: Any, files: list[str], tests: list[str], digests: di
                              "elsewhere": None, "killers": [] if full else None}
     session = _staged_session(Session).from_config(config)
     config.hook.pytest_sessionstart(session=session)
-    started = time.perf_counter()
+    testing = 0.0
     stages = _stages(files, tests, staged=hasattr(Session, "_collect_path"))
     for number, (stage_files, stage_tests) in enumerate(stages):
         session.perform_collect(stage_files, genitems=True)
@@ -128,7 +128,10 @@ def collect_and_run(config: Any, files: list[str], tests: list[str], digests: di
             else:
                 nextitem = item if last else _file_node(item).parent
             state["ran"] += 1
-            if failed(item, nextitem, runtestprotocol):
+            started = time.perf_counter()
+            failing = failed(item, nextitem, runtestprotocol)
+            testing += time.perf_counter() - started
+            if failing:
                 state["killed_by"] = state["killed_by"] or item.nodeid
                 if not full:
                     break
@@ -136,7 +139,7 @@ def collect_and_run(config: Any, files: list[str], tests: list[str], digests: di
         if not full and (state["killed_by"] or state["collect_error"]):
             break
     state["loaded"] = finder.loaded
-    state["tests_ms"] = (time.perf_counter() - started) * 1000
+    state["tests_ms"] = testing * 1000
     return state
 
 
