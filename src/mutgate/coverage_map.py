@@ -420,8 +420,10 @@ def derive(contexts: Contexts, tests: Iterable[str]
            ) -> tuple[dict[str, dict[int, list[str]]], dict[str, set[int]]]:
     """``(lines, import_lines)`` of the map, from the raw contexts and every test's id."""
     by_module: dict[str, set[str]] = {}
+    everyone: set[str] = set()
     for nodeid in tests:
         by_module.setdefault(nodeid.split("::", 1)[0], set()).add(nodeid)
+        everyone.add(nodeid)
     lines: dict[str, dict[int, list[str]]] = {}
     import_lines: dict[str, set[int]] = {}
     for rel in contexts.files():
@@ -433,14 +435,14 @@ def derive(contexts: Contexts, tests: Iterable[str]
         # A line that ran at import time is covered by the tests of a test module being
         # collected when it ran (a module of constants no test calls into included), and in a
         # file some test exercises by every such test (a test that imported the module anew
-        # in its body does not own it).
+        # in its body does not own it). One that ran before any of that (a conftest or a
+        # plugin imported it) came before every test: each may notice a mutant there.
         file_tests = {t for ts in by_line.values() for t in ts}
         for lineno in at_import:
             covering = set(by_line.get(lineno, ())) | file_tests
             for module in collected.get(lineno, ()):
                 covering |= by_module.get(module, set())
-            if covering:
-                by_line[lineno] = sorted(covering)
+            by_line[lineno] = sorted(covering or everyone)
         lines[rel] = by_line
         import_lines[rel] = set(at_import)
     return lines, import_lines

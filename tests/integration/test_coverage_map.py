@@ -153,6 +153,22 @@ def test_a_test_that_imports_a_module_anew_does_not_own_its_import_time_lines(
                                            "tests/test_small.py::test_small"]
 
 
+def test_a_module_only_a_conftest_imports_is_covered_by_every_test(tmp_path, make_project):
+    # No test calls into pkg/settings.py and no test module imports it: its lines ran while
+    # the conftest was imported, before every test, so each of them may notice a mutant.
+    root = make_project(tmp_path, {
+        "pyproject.toml": PYPROJECT, "pkg/__init__.py": "",
+        "pkg/settings.py": "LIMIT = 2 + 1\n",
+        "tests/conftest.py": "import pkg.settings  # noqa: F401\n",
+        "tests/test_one.py": "def test_one():\n    assert True\n",
+        "tests/test_limit.py": "from pkg import settings\n\n\ndef test_limit():\n"
+                               "    assert settings.LIMIT == 3\n"})
+    cov = coverage_map.build(load_config(root), echo=lambda _: None)
+    assert cov.import_lines["pkg/settings.py"] == {1}
+    assert cov.lines["pkg/settings.py"] == {1: ["tests/test_limit.py::test_limit",
+                                                "tests/test_one.py::test_one"]}
+
+
 def test_test_files_are_never_in_the_map(mapped) -> None:
     _, cov, _ = mapped
     assert set(cov.lines) == {"pkg/__init__.py", "pkg/mod.py", "pkg/other.py"}

@@ -15,7 +15,7 @@ def test_a_constant_that_ran_while_a_test_module_was_collected_is_covered_by_its
                         at_import={"pkg/consts.py": {1, 2}, "pkg/use.py": {1}},
                         collected={"pkg/consts.py": {1: ["tests/test_a.py"]}})
     lines, import_lines = derive(contexts, [A, B])
-    assert lines["pkg/consts.py"] == {1: [A]}
+    assert lines["pkg/consts.py"][1] == [A]
     assert import_lines["pkg/consts.py"] == {1, 2}
 
 
@@ -26,7 +26,8 @@ def test_an_import_time_line_of_a_file_tests_exercise_is_covered_by_each_of_them
     assert lines["pkg/use.py"][1] == [A, B]
 
 
-def test_a_line_that_ran_at_import_outside_any_collection_stays_uncovered():
+def test_a_line_that_ran_before_any_collection_is_covered_by_every_test():
+    # pkg/boot.py ran while a conftest was imported: every test ran after it.
     contexts = Contexts(ran={}, at_import={"pkg/boot.py": {1}}, collected={})
-    lines, _ = derive(contexts, [A])
-    assert lines["pkg/boot.py"] == {}
+    lines, _ = derive(contexts, [B, A])
+    assert lines["pkg/boot.py"] == {1: [A, B]}
