@@ -15,7 +15,7 @@ from mutgate.config import Config
 from mutgate.coverage_map import CoverageMap
 from mutgate.execution.batch import WorkerLog
 from mutgate.execution.plan import make_batches, make_jobs
-from mutgate.execution.pool import RunContext, execute
+from mutgate.execution.pool import RunContext, discard_unused, execute, prestart
 from mutgate.execution.warm import Job
 from mutgate.mutant import Mutant
 from mutgate.outcome import DETECTED, KILLED
@@ -44,6 +44,21 @@ def execute_mutants(config: Config, cov: CoverageMap, todo: list[Mutant], store:
     return done
 
 
+def start_workers(config: Config, key: str) -> bool:
+    """Start the local workers of the run ``key`` and their test sessions now, while the
+    caller measures coverage; whether it did (not for the isolated mode or a cluster)."""
+    if config.isolation == "subprocess" or config.backend != "loky":
+        return False
+    prestart(key, str(config.root), tuple(coverage_map.pytest_base_args(config)),
+             config.effective_jobs)
+    return True
+
+
+def stop_unused_workers(key: str) -> None:
+    """Stop the workers `start_workers` started if no mutant went to them."""
+    discard_unused(key)
+
+
 def dispatch(config: Config, cov: CoverageMap, jobs: list[Job], store: Store, run_id: int,
              jobs_count: int, progress, flaky: set[str], total: int,
              transform: Callable | None = None, workers: WorkerLog | None = None,
@@ -57,9 +72,10 @@ def dispatch(config: Config, cov: CoverageMap, jobs: list[Job], store: Store, ru
     no_tests = [a for a in base if a not in config.tests]
     warm = sorted({t for job in jobs for t in job.tests},
                   key=lambda t: (cov.durations.get(t, 0.0), t))
+    info = store.run_info(run_id)
     ctx = RunContext(
         # One key per run: the flaky re-runs and the confirmations reuse the warm workers.
-        key=f"{config.root}:{run_id}:{store.run_info(run_id)['started_at']}",
+        key=info.get("worker_key") or f"{config.root}:{run_id}:{info['started_at']}",
         root=str(config.root),
         session_args=tuple(base), isolated_args=tuple(no_tests), warm_tests=tuple(warm),
         files=tuple(sorted({job.mutant.file for job in jobs})), isolation=config.isolation,

@@ -18,7 +18,7 @@ from pathlib import Path
 from mutgate import coverage_map, exclusions, importers
 from mutgate.config import Config
 from mutgate.coverage_map import CoverageMap
-from mutgate.dispatch import execute_mutants
+from mutgate.dispatch import execute_mutants, start_workers, stop_unused_workers
 from mutgate.errors import ConfigError
 from mutgate.execution.batch import WorkerLog
 from mutgate.generate import (
@@ -93,6 +93,21 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
     # The coverage run is a subprocess: this process parses the sources meanwhile (a PR
     # check only its changed files; test files are left out below, once they are known).
     early = [f for f in files if changes is None or changes.get(f)]
+    # The workers start their test sessions meanwhile too, when mutants are likely to run.
+    worker_key = f"{config.root}:{os.getpid()}:{time.time_ns()}"
+    started_workers = bool(early) and start_workers(config, worker_key)
+    try:
+        return _run_started(config, selection, store, started, echo, progress, files,
+                            changes, early, worker_key)
+    finally:
+        if started_workers:
+            stop_unused_workers(worker_key)
+
+
+def _run_started(config: Config, selection: Selection, store: Store, started: float,
+                 echo: Callable[[str], None], progress, files: list[str],
+                 changes: dict[str, set[int]] | None, early: list[str],
+                 worker_key: str) -> RunOutcome:
     stop = threading.Event()
     parsing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mutgate-parse")
     premade = parsing.submit(premake, config.root, early, stop)
@@ -130,6 +145,7 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
         "shard": list(selection.shard) if selection.shard else None,
         "paths": selection.paths, "backend": config.backend,
         "on_changed_lines": sorted(full) if changed is not None else None,
+        "worker_key": worker_key,
     }
     run_id = store.begin_run(options, jobs_count)
     store.add_mutants(run_id, [(m, fingerprints[m.id]) for m in mutants])

@@ -51,20 +51,40 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="mutgate-parent-watch", daemon=True).start()
 
 
+def start_session(root: str, session_args: tuple[str, ...], key: str) -> None:
+    """The task `prestart` sends: this worker's test session, started before its first batch
+    (the coverage run goes on meanwhile). A failure is kept for that batch to meet."""
+    if "session" in _WORKER or "session_error" in _WORKER:
+        return
+    try:
+        _WORKER["session"] = WarmSession.start(root, list(session_args))
+        _WORKER["session_key"] = key
+        _WORKER["session_args"] = session_args
+    except BaseException as exc:  # noqa: BLE001  (re-raised by the first batch's _session)
+        _WORKER["session_error"] = exc
+
+
 def _session(ctx: RunContext) -> WarmSession:
+    if "session_error" in _WORKER:
+        raise _WORKER["session_error"]  # type: ignore[misc]
     warm = _WORKER.get("session")
     if warm is None or _WORKER.get("session_key") != ctx.key:
         if "session" in _WORKER:
             raise RuntimeError("worker process already serves another run")
         warm = WarmSession.start(ctx.root, list(ctx.session_args))
+        _WORKER["session"] = warm
+        _WORKER["session_key"] = ctx.key
+        _WORKER["session_args"] = ctx.session_args
+    if _WORKER.get("session_args") != ctx.session_args:
+        raise RuntimeError("worker session was started with other pytest arguments")
+    assert isinstance(warm, WarmSession)
+    if not _WORKER.get("prepared"):
         foreign = foreign_copies(ctx.root, list(ctx.files), module_files(sys.modules))
         if foreign:
             raise ConfigError(foreign[0].message())
         import_ahead(list(ctx.preload), ctx.root)
         warm.warm_up(set(ctx.files))
-        _WORKER["session"] = warm
-        _WORKER["session_key"] = ctx.key
-    assert isinstance(warm, WarmSession)
+        _WORKER["prepared"] = True
     if not {os.path.realpath(os.path.join(ctx.root, f)) for f in ctx.files} <= warm.index_files:
         warm.warm_up(set(ctx.files))
     return warm
@@ -181,25 +201,48 @@ def execute(ctx: RunContext, batches: list[list[Job]], jobs: int, backend: str =
 
         yield from execute_on_dask(ctx, batches, jobs, scheduler)
         return
-    if jobs <= 1:
-        from joblib.externals.loky import as_completed, get_reusable_executor
+    from joblib.externals.loky import as_completed
 
-        executor = get_reusable_executor(max_workers=1, initializer=_init_worker,
-                                         initargs=(ctx.key,), reuse=False)
-        futures = [executor.submit(run_batch, ctx, batch) for batch in batches]
-        try:
-            for future in as_completed(futures):
-                yield future.result()
-        except BaseException:
-            executor.shutdown(wait=False, kill_workers=True)  # Ctrl-C: stop now, not later
-            raise
-        # joblib would take this executor up for a later dispatch of the run with more
-        # workers, and it lacks what joblib adds to its own: done with, it goes.
-        executor.shutdown(wait=True)
-        return
-    from joblib import Parallel, delayed
+    executor = _executor(ctx.key, jobs)
+    _PRESTARTED.pop(ctx.key, None)  # taken up: the run's end leaves these workers be
+    futures = [executor.submit(run_batch, ctx, batch) for batch in batches]
+    try:
+        for future in as_completed(futures):
+            yield future.result()
+    except BaseException:
+        executor.shutdown(wait=False, kill_workers=True)  # Ctrl-C: stop now, not later
+        raise
 
-    parallel = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered",
-                        initializer=_init_worker, initargs=(ctx.key,), batch_size=1,
-                        pre_dispatch="all")
-    yield from parallel(delayed(run_batch)(ctx, batch) for batch in batches)
+
+def _executor(key: str, jobs: int):
+    """joblib's loky executor with ``jobs`` workers for the run ``key``: the same processes
+    (and their warm sessions) for every dispatch of the run, new ones for another run. An
+    idle worker waits up to ``IDLE_S`` for work (a prestarted one waits out the coverage run)."""
+    from joblib.externals.loky import get_reusable_executor
+
+    return get_reusable_executor(max_workers=jobs, timeout=IDLE_S, initializer=_init_worker,
+                                 initargs=(key,))
+
+
+IDLE_S = 1800
+
+
+def prestart(key: str, root: str, session_args: tuple[str, ...], jobs: int) -> None:
+    """Start ``jobs`` local workers and their test sessions now, so they are ready when the
+    run's first batch comes (the caller measures coverage meanwhile). `discard_unused` stops
+    them if no batch ever came."""
+    executor = _executor(key, jobs)
+    _PRESTARTED[key] = executor
+    for _ in range(jobs):
+        executor.submit(start_session, root, session_args, key)
+
+
+def discard_unused(key: str) -> None:
+    """Stop the workers `prestart` started for ``key`` if no batch went to them: a run with
+    nothing to run must not wait at exit for sessions nobody needs."""
+    executor = _PRESTARTED.pop(key, None)
+    if executor is not None:
+        executor.shutdown(wait=False, kill_workers=True)
+
+
+_PRESTARTED: dict[str, object] = {}
