@@ -48,7 +48,18 @@ def test_a_static_mutant_runs_the_tests_that_ran_its_class_first_then_the_rest()
     assert static.timeout_s == pytest.approx(swappable.timeout_s)
 
 
-def test_a_module_level_mutant_keeps_the_fastest_first():
+def test_a_static_mutant_runs_the_tests_that_ran_its_own_line_first():
+    # A lambda in a module-level table: its line ran at import, and again in the tests that
+    # called it. make_mutant puts the mutant on line 10.
+    durations = {"t::fast": 0.1, "t::caller": 0.5, "t::method": 0.3}
+    coverage = ran({10: ["t::caller"], 5: ["t::method"]}, durations)
+    tests = ["t::fast", "t::method", "t::caller"]
+    (job,) = make_jobs([mutant(1, "a.py", tests, static=True, scope=(4, 12))], coverage,
+                       3.0, 1.0)
+    assert job.tests == ["t::caller", "t::method", "t::fast"]
+
+
+def test_a_module_level_mutant_no_test_ran_while_testing_keeps_the_fastest_first():
     coverage = ran({1: ["t::slow"]}, {"t::fast": 0.1, "t::slow": 0.9})
     (job,) = make_jobs([mutant(1, "a.py", ["t::slow", "t::fast"], static=True)], coverage,
                        3.0, 1.0)

@@ -1,9 +1,10 @@
 """The plan: for each mutant, its tests (in the order they run) and time limit; batches by module.
 
 A mutant's tests run fastest first, and stop at the first that fails. A static mutant (code
-run at import: a class body, a default value, a decorator) is covered by every test of its
-file, and the one that kills it is rarely among the fastest: the tests that ran its class or
-function while they ran come first, fastest first among them, then the rest.
+run at import: a class body, a default value, a decorator, a lambda in a module-level table) is
+covered by every test of its file, and the one that kills it is rarely among the fastest: the
+tests that ran its own lines while they ran come first, then those that ran its class or
+function, then the rest, fastest first in each group.
 
 Batches hold mutants of one file, so a worker's warm state for that module is reused, and are
 dispatched longest first so the pool ends together.
@@ -33,11 +34,14 @@ def make_jobs(mutants: list[Mutant], cov: CoverageMap, timeout_factor: float,
 
 def run_order(mutant: Mutant, cov: CoverageMap) -> list[str]:
     """``mutant``'s covering tests in the order they run (see the module's doc)."""
+    own: set[str] = set()
     near: set[str] = set()
-    if mutant.swap_target is None and mutant.scope_lines:
-        near = cov.ran_while_testing(mutant.file, *mutant.scope_lines)
+    if mutant.swap_target is None:
+        own = cov.ran_while_testing(mutant.file, mutant.line, mutant.end_line)
+        if mutant.scope_lines:
+            near = cov.ran_while_testing(mutant.file, *mutant.scope_lines)
     return sorted(set(mutant.covered_by),
-                  key=lambda t: (t not in near, cov.durations.get(t, 0.0), t))
+                  key=lambda t: (t not in own, t not in near, cov.durations.get(t, 0.0), t))
 
 
 #: What a mutant costs beyond its tests, by path (measured medians on a 2-core VM): a fork
