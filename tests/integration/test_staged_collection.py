@@ -5,7 +5,8 @@ rule: the fast file first, the slow one second. The default mode must give the v
 isolated reference, must not import the second file when the first one kills, and must leave
 between the files exactly what pytest leaves between two files of one collection: the first
 file's function fixtures torn down before the second is imported, a package fixture set up
-once.
+once. A conftest fixture must read the mutated module, though the child starts its session from
+the worker's fixture manager (`reimport.plugin_fixtures`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ CONSTS = """\
 KILLED_IN_A = 1 + 1
 KILLED_IN_B = 4 * 2
 UNCHECKED = 2 + 1
+READ_BY_A_FIXTURE = 5 + 5
 
 
 def same(value):  # every test calls it: then every test covers the constants' lines
@@ -33,7 +35,14 @@ def same(value):  # every test calls it: then every test covers the constants' l
 CONFTEST = """\
 import pytest
 
+from pkg import consts
+
 SET_UP = []
+
+
+@pytest.fixture
+def read_by_a_fixture():  # the conftest's own module object, imported anew with the mutant
+    return consts.READ_BY_A_FIXTURE
 
 
 @pytest.fixture(scope="package", autouse=True)
@@ -51,6 +60,10 @@ from pkg import consts
 
 def test_a_checks_its_constant():
     assert consts.same(consts.KILLED_IN_A) == 2
+
+
+def test_a_uses_a_conftest_fixture(read_by_a_fixture):
+    assert consts.same(read_by_a_fixture) == 10
 
 
 def test_a_sets_an_environment_variable(monkeypatch):  # the file's slower test: run last
@@ -86,6 +99,7 @@ EXPECTED = {
     ("KILLED_IN_A", "+"): "killed",
     ("KILLED_IN_B", "*"): "killed",
     ("UNCHECKED", "+"): "survived",
+    ("READ_BY_A_FIXTURE", "+"): "killed",
 }
 
 
@@ -139,4 +153,4 @@ def test_the_second_file_runs_when_the_first_does_not_kill(staged) -> None:
     assert killed_in_b["covered_by"][0].startswith("tests/test_a.py::")
     # UNCHECKED survives only if test_b's import saw no variable of test_a's and the package
     # fixture was not set up a second time for test_b.
-    assert staged[0][("UNCHECKED", "+")]["tests_run"] == 4
+    assert staged[0][("UNCHECKED", "+")]["tests_run"] == 5

@@ -108,14 +108,14 @@ def _reimport_child(config: Any, root: str, project: list[str], job: Job, mutate
         enter_test_child(memory_limit_bytes)
         try:
             _forget_modules(project)
-            reimport.prepare(config, set(project))
+            fixtures = reimport.prepare(config, set(project))
         except Exception as exc:  # this pytest keeps its plugins elsewhere
             os.write(write_fd, json.dumps({"unsupported": repr(exc)}).encode() + b"\n")
             return
         known = set(sys.modules)
         finder = reimport.MutantFinder(os.path.join(root, job.mutant.file), mutated)
         state = reimport.collect_and_run(config, covering_test_files(job), job.tests,
-                                         job.digests, finder, job.full, failed)
+                                         job.digests, finder, job.full, failed, fixtures)
         if not state["loaded"]:
             module = sys.modules.get(module_name(root, job.mutant.file))
             state["elsewhere"] = getattr(module, "__file__", None)
