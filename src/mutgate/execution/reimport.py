@@ -10,6 +10,11 @@ test modules and its conftest files, which are unregistered as plugins so that c
 imports them again), loads the mutated module through an import hook, collects the covering
 test files in a new `Session`, and runs the covering items with pytest's run protocol. The
 report has the shape of the isolated plugin's, so one `isolated.verdict` judges both.
+
+Two things keep that cheap. The files are collected one at a time, each just before its tests
+run, so a mutant the first file kills never pays for the rest (`collect_and_run`). And the new
+session starts from the worker's fixture manager with the project's own fixtures taken out,
+instead of reading every plugin's fixtures again (`plugin_fixtures`).
 """
 
 from __future__ import annotations
