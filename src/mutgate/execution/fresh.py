@@ -51,14 +51,12 @@ def run_fresh(root: str, args: list[str], job: Job, source: str, startup_s: floa
     timeout = job.timeout_s + startup_s + 2.0
     if warm is not None and _WARM_PATH["usable"]:
         project = project_modules(root)  # here: the worker resolves module paths once
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # child: never returns
-            os.close(read_fd)
-            _reimport_child(warm.session.config, root, project, job,
-                            job.mutant.apply_to(source), write_fd, memory_limit(memory_limit_mb))
-        os.close(write_fd)
-        state = wait_for_child(read_fd, pid, timeout)
+        state = _reimport(warm, root, project, job, source, memory_limit_mb, timeout, True)
+        if state and reimport.beyond_first_file(state):
+            # Found after some tests ran and before other files were imported, which one
+            # collection of every file would not do: judged again that way.
+            state = _reimport(warm, root, project, job, source, memory_limit_mb, timeout,
+                              False)
         if not (state and state.get("unsupported")):
             _import_new_modules(state, root)
             return verdict(job.mutant.id, state, started, "fresh", job.mutant.file)
@@ -75,6 +73,19 @@ def run_fresh(root: str, args: list[str], job: Job, source: str, startup_s: floa
         state = wait_for_child(read_fd, pid, timeout)
     _import_new_modules(state, root)
     return verdict(job.mutant.id, state, started, "fresh", job.mutant.file)
+
+
+def _reimport(warm: Any, root: str, project: list[str], job: Job, source: str,
+              memory_limit_mb: int, timeout: float, staged: bool) -> dict | None:
+    """The report of a child that runs ``job`` in a new collection of the warm session."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: never returns
+        os.close(read_fd)
+        _reimport_child(warm.session.config, root, project, job, job.mutant.apply_to(source),
+                        write_fd, memory_limit(memory_limit_mb), staged)
+    os.close(write_fd)
+    return wait_for_child(read_fd, pid, timeout)
 
 
 #: Whether this worker's pytest lets a child collect anew in the configured session.
@@ -102,7 +113,7 @@ def _new_modules(known: set[str], project: list[str]) -> list[str]:
 
 
 def _reimport_child(config: Any, root: str, project: list[str], job: Job, mutated: str,
-                    write_fd: int, memory_limit_bytes: int) -> None:
+                    write_fd: int, memory_limit_bytes: int, staged: bool) -> None:
     status = 0
     try:
         enter_test_child(memory_limit_bytes)
@@ -115,7 +126,8 @@ def _reimport_child(config: Any, root: str, project: list[str], job: Job, mutate
         known = set(sys.modules)
         finder = reimport.MutantFinder(os.path.join(root, job.mutant.file), mutated)
         state = reimport.collect_and_run(config, covering_test_files(job), job.tests,
-                                         job.digests, finder, job.full, failed, fixtures)
+                                         job.digests, finder, job.full, failed, fixtures,
+                                         staged)
         if not state["loaded"]:
             module = sys.modules.get(module_name(root, job.mutant.file))
             state["elsewhere"] = getattr(module, "__file__", None)

@@ -144,7 +144,7 @@ def _isolated_unusable() -> set[str]:
 def _check_isolated(ctx: RunContext, jobs: list[Job]) -> None:
     """The isolated mode's unmutated check, as the warm worker's: the tests this batch needs
     and this worker has not checked yet run once, unmutated, in one fresh pytest process and
-    in the order the mutants run them; a test that fails there (flaky, or order-dependent:
+    fastest first, as most mutants run them; a test that fails there (flaky, or order-dependent:
     it needs a test that runs after it here) judges no mutant."""
     checked = _WORKER.setdefault("isolated_checked", set())
     assert isinstance(checked, set)

@@ -109,8 +109,9 @@ def plugin_fixtures(manager: Any) -> Any:
     project)."""
     defs = getattr(manager, "_arg2fixturedefs", None)
     autouse = getattr(manager, "_nodeid_autousenames", None)
-    if not isinstance(defs, dict) or not isinstance(autouse, dict) or not hasattr(
-            manager, "session"):
+    # The layout of pytest 8.4 to 9.0: later ones register plugins' fixtures per session.
+    if not isinstance(defs, dict) or not isinstance(autouse, dict) or not isinstance(
+            getattr(manager, "_holderobjseen", None), set) or not hasattr(manager, "session"):
         return None
     for name, found in list(defs.items()):
         kept = []
@@ -134,13 +135,16 @@ def plugin_fixtures(manager: Any) -> Any:
 
 
 def collect_and_run(config: Any, files: list[str], tests: list[str], digests: dict[str, str],
-                    finder: MutantFinder, full: bool, failed, fixtures: Any = None
-                    ) -> dict[str, Any]:
+                    finder: MutantFinder, full: bool, failed, fixtures: Any = None,
+                    staged: bool = True) -> dict[str, Any]:
     """Collect the files of ``tests`` (ids of the coverage run) in a new session and run them
     until the first failure (all of them with ``full``); the state in the isolated plugin's
-    shape. The files are collected one at a time, in the order of their first test, each just
-    before its tests run: most static mutants fail the first test, and collecting every file
-    the import-time rule names would cost more than running it."""
+    shape. With ``staged`` the files are collected one at a time, in the order of their first
+    test, each just before its tests run: most static mutants fail the first test, and
+    collecting every file the import-time rule names would cost more than running it. A file
+    collected after some tests ran is not what one collection of every file gives (pytest
+    imports them all before the first test), so a failure from the second file on is marked
+    (`beyond_first_file`) for the caller to judge again with ``staged=False``."""
     from _pytest.main import Session
     from _pytest.runner import runtestprotocol
 
@@ -153,36 +157,61 @@ def collect_and_run(config: Any, files: list[str], tests: list[str], digests: di
     session = _staged_session(Session).from_config(config)
     _start(config, session, fixtures)
     testing = 0.0
-    stages = _stages(files, tests, staged=hasattr(Session, "_collect_path"))
+    stages = _stages(files, tests, staged=staged and hasattr(Session, "_collect_path"))
     for number, (stage_files, stage_tests) in enumerate(stages):
-        session.perform_collect(stage_files, genitems=True)
-        state["collect_error"] = state["collect_error"] or collected.error
-        items = resolve({item.nodeid: item for item in session.items}, stage_tests, digests)
-        last = number == len(stages) - 1
-        for position, item in enumerate(items):
-            if position == 0 and state["ran"]:
-                session._setupstate.teardown_exact(item)
-            # Within a stage the next item is known. After the last item of the last stage
-            # nothing is torn down; after a stage's last item its test and module are (they
-            # belong to no later file), before the next file is imported.
-            if position + 1 < len(items):
-                nextitem = items[position + 1]
-            else:
-                nextitem = item if last else _file_node(item).parent
-            state["ran"] += 1
-            started = time.perf_counter()
-            failing = failed(item, nextitem, runtestprotocol)
-            testing += time.perf_counter() - started
-            if failing:
-                state["killed_by"] = state["killed_by"] or item.nodeid
-                if not full:
-                    break
-                state["killers"].append(item.nodeid)
+        try:
+            testing += _run_stage(session, collected, state, stage_files, stage_tests, digests,
+                                  number == len(stages) - 1, full, failed, runtestprotocol)
+        except Exception:
+            if number == 0:
+                raise
+            state[_LATE] = True  # what one collection of every file would do is not known
+            break
+        if (state["killed_by"] or state["collect_error"]) and number > 0:
+            state[_LATE] = True
         if not full and (state["killed_by"] or state["collect_error"]):
             break
     state["loaded"] = finder.loaded
     state["tests_ms"] = testing * 1000
     return state
+
+
+_LATE = "beyond_first_file"
+
+
+def beyond_first_file(state: dict[str, Any]) -> bool:
+    """Whether a staged child's verdict came from a file collected after tests had run."""
+    return bool(state.get(_LATE))
+
+
+def _run_stage(session: Any, collected: _Collected, state: dict[str, Any], files: list[str],
+               tests: list[str], digests: dict[str, str], last: bool, full: bool, failed,
+               runtestprotocol) -> float:
+    """Collect ``files`` into ``session`` and run ``tests`` of them; seconds spent in tests."""
+    session.perform_collect(files, genitems=True)
+    state["collect_error"] = state["collect_error"] or collected.error
+    items = resolve({item.nodeid: item for item in session.items}, tests, digests)
+    testing = 0.0
+    for position, item in enumerate(items):
+        if position == 0 and state["ran"]:
+            session._setupstate.teardown_exact(item)
+        # Within a stage the next item is known. After the last item of the last stage
+        # nothing is torn down; after a stage's last item its test and module are (they
+        # belong to no later file), before the next file is imported.
+        if position + 1 < len(items):
+            nextitem = items[position + 1]
+        else:
+            nextitem = item if last else _file_node(item).parent
+        state["ran"] += 1
+        started = time.perf_counter()
+        failing = failed(item, nextitem, runtestprotocol)
+        testing += time.perf_counter() - started
+        if failing:
+            state["killed_by"] = state["killed_by"] or item.nodeid
+            if not full:
+                break
+            state["killers"].append(item.nodeid)
+    return testing
 
 
 def _start(config: Any, session: Any, fixtures: Any) -> None:
