@@ -74,12 +74,16 @@ class Contexts:
     def files(self) -> set[str]:
         return set(self.ran) | set(self.at_import)
 
-    def tests_of(self, file: str) -> set[str]:
-        """Every test that ran a line of ``file`` while it ran. (Not the tests of a module
-        whose collection ran some: the first test module to import a file runs all of its
-        import-time code, which would make any change re-measure all of that module's tests.
-        What runs at import and collection time is measured anew in every run anyway.)"""
-        return {t for tests in self.ran.get(file, {}).values() for t in tests}
+    def tests_of(self, file: str, lines: range | None = None) -> set[str]:
+        """Every test that ran a line of ``file`` (of ``lines``, when given) while it ran.
+        (Not the tests of a module whose collection ran some: the first test module to
+        import a file runs all of its import-time code, which would make any change
+        re-measure all of that module's tests. What runs at import and collection time is
+        measured anew in every run anyway.)"""
+        by_line = self.ran.get(file, {})
+        if lines is None:
+            return {t for tests in by_line.values() for t in tests}
+        return {t for line in lines for t in by_line.get(line, ())}
 
     def to_json(self) -> dict:
         return {"ran": _lines_to_json(self.ran), "collected": _lines_to_json(self.collected),

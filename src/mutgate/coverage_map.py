@@ -67,12 +67,6 @@ class CoverageMap:
             found.update(by_line.get(lineno, ()))
         return sorted(found, key=lambda t: (self.durations.get(t, 0.0), t))
 
-    def ran_while_testing(self, file: str, first: int, last: int) -> set[str]:
-        """The tests that ran a line of ``file`` from ``first`` to ``last`` while they ran
-        (not at import or collection time)."""
-        by_line = self.contexts.ran.get(file, {})
-        return {t for lineno in range(first, last + 1) for t in by_line.get(lineno, ())}
-
     def tests_of_file(self, file: str) -> frozenset[str]:
         """Every test that ran any line of ``file``."""
         if file not in self._file_tests:

@@ -23,6 +23,8 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
+from mutgate.mutant import LINE_BREAK
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -66,9 +68,7 @@ def outline(source: str) -> Outline | None:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return None
-    # Python's own line ends only: str.splitlines also splits at form feeds and the like,
-    # which would put the digests out of step with the tree's line numbers.
-    text_lines = LINE_END.split(source)
+    text_lines = LINE_BREAK.split(source)
     lines = [hashlib.blake2b(line.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
              for line in text_lines]
     found: dict[str, Scope] = {}
@@ -88,7 +88,6 @@ def outline(source: str) -> Outline | None:
     return Outline(lines, found, _code_lines(tree, text_lines[:2]))
 
 
-LINE_END = re.compile(r"\r\n|\r|\n")
 #: PEP 263: a comment on line 1 or 2 that declares the file's encoding.
 ENCODING = re.compile(r"^[ \t\f]*#.*?coding[:=]")
 

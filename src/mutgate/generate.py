@@ -25,11 +25,10 @@ from mutgate import operators
 from mutgate.config import Config
 from mutgate.coverage_map import CoverageMap
 from mutgate.errors import ConfigError
-from mutgate.mutant import Mutant, mutant_id
+from mutgate.mutant import LINE_BREAK, Mutant, mutant_id
 from mutgate.pytest_collection import in_locations, is_test_file, pytest_locations
 
 PRAGMA = "pragma: no mutate"
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _LOGGER_NAME = re.compile(r"(^|_)(log|logger|logging)$", re.IGNORECASE)
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical",
                          "log", "fatal"})
@@ -225,11 +224,9 @@ class _Collector(cst.CSTVisitor):
         self.source = source
         self.module = wrapper.module
         self.import_lines = import_lines
-        # Python (and libcst) break lines at \r\n, \r and \n only; str.splitlines also
-        # breaks at form feeds and Unicode separators, which would shift every offset.
-        self.line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(source)]
+        self.line_starts = [0] + [m.end() for m in LINE_BREAK.finditer(source)]
         self.line_starts.append(len(source))
-        lines = _LINE_BREAK.split(source)
+        lines = LINE_BREAK.split(source)
         self.pragma_lines = {n for n, line in enumerate(lines, start=1) if PRAGMA in line}
         self.scopes: list[_Scope] = []
         self.mutants: list[Mutant] = []

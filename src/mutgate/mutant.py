@@ -8,8 +8,13 @@ import hook.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+#: Where Python (and libcst) end a line of source: ``str.splitlines`` also breaks at form feeds
+#: and Unicode separators, which would put line numbers out of step with the parser's.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 #: The operator families a user can select; each operator name starts with its family.
 FAMILIES = ("operator", "boundary", "return")

@@ -36,10 +36,12 @@ def run_order(mutant: Mutant, cov: CoverageMap) -> list[str]:
     """``mutant``'s covering tests in the order they run (see the module's doc)."""
     own: set[str] = set()
     near: set[str] = set()
-    if mutant.swap_target is None:
-        own = cov.ran_while_testing(mutant.file, mutant.line, mutant.end_line)
+    if mutant.swap_target is None:  # what ran while the tests ran, not at import
+        ran = cov.contexts.tests_of
+        own = ran(mutant.file, range(mutant.line, mutant.end_line + 1))
         if mutant.scope_lines:
-            near = cov.ran_while_testing(mutant.file, *mutant.scope_lines)
+            first, last = mutant.scope_lines
+            near = ran(mutant.file, range(first, last + 1))
     return sorted(set(mutant.covered_by),
                   key=lambda t: (t not in own, t not in near, cov.durations.get(t, 0.0), t))
 

@@ -57,11 +57,15 @@ def start_session(root: str, session_args: tuple[str, ...], key: str) -> None:
     if "session" in _WORKER or "session_error" in _WORKER:
         return
     try:
-        _WORKER["session"] = WarmSession.start(root, list(session_args))
-        _WORKER["session_key"] = key
-        _WORKER["session_args"] = session_args
+        _new_session(root, session_args, key)
     except BaseException as exc:  # noqa: BLE001  (re-raised by the first batch's _session)
         _WORKER["session_error"] = exc
+
+
+def _new_session(root: str, session_args: tuple[str, ...], key: str) -> WarmSession:
+    warm = WarmSession.start(root, list(session_args))
+    _WORKER.update(session=warm, session_key=key, session_args=tuple(session_args))
+    return warm
 
 
 def _session(ctx: RunContext) -> WarmSession:
@@ -71,10 +75,7 @@ def _session(ctx: RunContext) -> WarmSession:
     if warm is None or _WORKER.get("session_key") != ctx.key:
         if "session" in _WORKER:
             raise RuntimeError("worker process already serves another run")
-        warm = WarmSession.start(ctx.root, list(ctx.session_args))
-        _WORKER["session"] = warm
-        _WORKER["session_key"] = ctx.key
-        _WORKER["session_args"] = ctx.session_args
+        warm = _new_session(ctx.root, ctx.session_args, ctx.key)
     if _WORKER.get("session_args") != ctx.session_args:
         raise RuntimeError("worker session was started with other pytest arguments")
     assert isinstance(warm, WarmSession)

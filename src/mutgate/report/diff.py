@@ -14,9 +14,8 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from mutgate.mutant import splice
+from mutgate.mutant import LINE_BREAK, splice
 
-_NEWLINE = re.compile(r"\r\n|\r|\n")
 _HUNK = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@$")
 
 
@@ -26,7 +25,7 @@ def split_lines(text: str) -> list[str]:
     Unlike ``str.splitlines`` this does not break on form feeds or Unicode separators, so the
     numbering agrees with Python's tokenizer (and with the mutants' line numbers).
     """
-    lines = _NEWLINE.split(text)
+    lines = LINE_BREAK.split(text)
     if lines and lines[-1] == "":
         lines.pop()
     return lines
@@ -45,7 +44,7 @@ def apply_mutant(source: str, mutant: Mapping[str, Any]) -> str | None:
     if located is None:
         return None
     first, last, mutated = located
-    ends = _NEWLINE.findall(source)
+    ends = LINE_BREAK.findall(source)
     newline = ends[0] if ends else "\n"
     trailing = newline if source.endswith(("\n", "\r")) else ""
     return newline.join([*lines[:first], *mutated, *lines[last:]]) + trailing
@@ -96,8 +95,8 @@ def _locate(
     if first < 0 or last > len(lines):
         return None
     segment = "\n".join(lines[first:last])
-    wanted = _NEWLINE.sub("\n", original)
-    replacement = _NEWLINE.sub("\n", replacement)
+    wanted = LINE_BREAK.sub("\n", original)
+    replacement = LINE_BREAK.sub("\n", replacement)
     col = int(mutant.get("col", 1)) - 1
     mutated = splice(segment, col, col + len(wanted), wanted, replacement)
     if mutated is None:
