@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mutgate import coverage_map, exclusions, importers
+from mutgate.child_env import for_children
 from mutgate.config import Config
 from mutgate.coverage_map import CoverageMap
 from mutgate.dispatch import execute_mutants, start_workers, stop_unused_workers
@@ -66,13 +67,10 @@ class RunOutcome:
 
 def run(config: Config, selection: Selection, echo: Callable[[str], None] = print,
         progress: Callable[..., None] | None = None) -> RunOutcome:
-    """``progress(phase, done, total, counts)`` is called as work advances."""
-    """One run under the project's lock; results are committed as they arrive."""
+    """One run under the project's lock; results are committed as they arrive.
+    ``progress(phase, done, total, counts)`` is called as work advances."""
     started = time.perf_counter()
-    # Test ids can depend on hash order (parametrize over a set): every process mutgate starts
-    # (coverage run, workers, isolated runs) must collect the same ids.
-    os.environ.setdefault("PYTHONHASHSEED", "0")
-    with run_lock(config.state_dir):
+    with run_lock(config.state_dir), for_children(config.state_dir):
         store = Store.open(config.state_dir)
         try:
             if store.mark_interrupted():

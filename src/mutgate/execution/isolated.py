@@ -96,7 +96,7 @@ def run_isolated(root: str, args: list[str], job: Job, source: str, startup_s: f
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mutgate-") as tmp:
         spec_path, result_path = write_spec(tmp, root, job, source)
-        env = dict(os.environ, MUTGATE_MUTANT_SPEC=spec_path, PYTHONDONTWRITEBYTECODE="1")
+        env = dict(os.environ, MUTGATE_MUTANT_SPEC=spec_path)
         cmd = [sys.executable, "-m", "pytest", *PLUGIN_ARGS, *args, *covering_test_files(job)]
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True,
