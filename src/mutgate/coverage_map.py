@@ -28,6 +28,7 @@ from mutgate.test_identity import unstable_functions
 IMPORT_TIME = ""  # coverage's default context: lines run outside any test (imports, collection)
 COLLECT_CONTEXT = "mutgate-collect:"  # + a test module's node id: lines run while collecting it
 IMPORTS_FILE = "imports.json"  # which module imports which (mutgate.plugins.import_graph)
+MAP_FILE = "coverage-map.json"
 MAP_VERSION = 8
 
 
@@ -143,15 +144,17 @@ def project_files(root: Path):
 
 
 def build(config: Config, *, reuse: bool = True, echo=None,
-          progress: Callable[..., None] | None = None) -> CoverageMap:
+          progress: Callable[..., None] | None = None,
+          saved: tuple[CoverageMap | None, str] | None = None) -> CoverageMap:
     """The map of the project as it is now: the saved one when nothing it depends on changed,
     else the saved one with the tests whose coverage can have changed measured again
     (`mutgate.coverage_delta`), else the whole suite measured under coverage. Prints one line
     saying which (``coverage: ...``); ``progress(phase, done, total)`` follows the tests the
-    coverage run finishes (`mutgate.coverage_progress`)."""
+    coverage run finishes (`mutgate.coverage_progress`). ``saved``: `saved_map`'s answer,
+    when the caller read it already."""
     say = echo or (lambda _line: None)
-    cache = config.state_dir / "coverage-map.json"
-    old, why = _saved_map(cache, config.root) if reuse else (None, "--no-reuse")
+    cache = config.state_dir / MAP_FILE
+    old, why = saved if saved is not None else saved_map(config, reuse)
     now = snapshot(config, old)
     decision = coverage_delta.plan(old, now, config.root) if old else Plan(ALL, why)
     if decision.action == REUSE:
@@ -186,8 +189,11 @@ def build(config: Config, *, reuse: bool = True, echo=None,
     return cov
 
 
-def _saved_map(cache: Path, root: Path) -> tuple[CoverageMap | None, str]:
+def saved_map(config: Config, reuse: bool = True) -> tuple[CoverageMap | None, str]:
     """The map an earlier run saved, or None and why there is none to start from."""
+    if not reuse:
+        return None, "--no-reuse"
+    cache, root = config.state_dir / MAP_FILE, config.root
     if not cache.exists():
         return None, "no map from an earlier run"
     try:

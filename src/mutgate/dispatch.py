@@ -14,7 +14,7 @@ from mutgate import coverage_map
 from mutgate.config import Config
 from mutgate.coverage_map import CoverageMap
 from mutgate.execution.batch import WorkerLog
-from mutgate.execution.plan import make_batches, make_jobs
+from mutgate.execution.plan import make_batches, make_jobs, workers_for_change
 from mutgate.execution.pool import RunContext, discard_unused, execute, prestart
 from mutgate.execution.warm import Job
 from mutgate.mutant import Mutant
@@ -44,13 +44,23 @@ def execute_mutants(config: Config, cov: CoverageMap, todo: list[Mutant], store:
     return done
 
 
-def start_workers(config: Config, key: str) -> bool:
-    """Start the local workers of the run ``key`` and their test sessions now, while the
-    caller measures coverage; whether it did (not for the isolated mode or a cluster)."""
+def run_jobs(config: Config, changes: dict[str, set[int]] | None, old: CoverageMap | None
+             ) -> int:
+    """The workers of a run: ``-j``/``jobs`` when set, else one per CPU, or fewer for a PR
+    check whose mutants a second local worker could not speed up (`workers_for_change`)."""
+    jobs = config.effective_jobs
+    if (changes is None or config.jobs != 0 or config.isolation == "subprocess"
+            or config.backend != "loky"):
+        return jobs
+    return workers_for_change(changes, old, jobs)
+
+
+def start_workers(config: Config, key: str, jobs: int) -> bool:
+    """Start the ``jobs`` local workers of the run ``key`` and their test sessions now, while
+    the caller measures coverage; whether it did (not for the isolated mode or a cluster)."""
     if config.isolation == "subprocess" or config.backend != "loky":
         return False
-    prestart(key, str(config.root), tuple(coverage_map.pytest_base_args(config)),
-             config.effective_jobs)
+    prestart(key, str(config.root), tuple(coverage_map.pytest_base_args(config)), jobs)
     return True
 
 

@@ -19,7 +19,7 @@ from mutgate import coverage_map, exclusions, importers
 from mutgate.child_env import for_children
 from mutgate.config import Config
 from mutgate.coverage_map import CoverageMap
-from mutgate.dispatch import execute_mutants, start_workers, stop_unused_workers
+from mutgate.dispatch import execute_mutants, run_jobs, start_workers, stop_unused_workers
 from mutgate.errors import ConfigError
 from mutgate.execution.batch import WorkerLog
 from mutgate.generate import (
@@ -80,6 +80,18 @@ def run(config: Config, selection: Selection, echo: Callable[[str], None] = prin
             store.close()
 
 
+@dataclass
+class _Prepared:
+    """What a run knows before its coverage run starts."""
+
+    files: list[str]
+    changes: dict[str, set[int]] | None
+    early: list[str]  # the files parsed while coverage is measured
+    saved: tuple[CoverageMap | None, str]  # the earlier map (`coverage_map.saved_map`)
+    jobs: int
+    worker_key: str
+
+
 def _run_locked(config: Config, selection: Selection, store: Store, started: float,
                 echo: Callable[[str], None], progress) -> RunOutcome:
     files = _files(config, selection.paths)
@@ -88,29 +100,30 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
     echo(_what_it_mutates(config, selection.paths, files))
     echo(_how_it_tests(config))
     changes = _changes(config, selection)
+    saved = coverage_map.saved_map(config, selection.reuse)
+    jobs = run_jobs(config, changes, saved[0])
     # The coverage run is a subprocess: this process parses the sources meanwhile (a PR
     # check only its changed files; test files are left out below, once they are known).
-    early = [f for f in files if changes is None or changes.get(f)]
     # The workers start their test sessions meanwhile too, when mutants are likely to run.
-    worker_key = f"{config.root}:{os.getpid()}:{time.time_ns()}"
-    started_workers = bool(early) and start_workers(config, worker_key)
+    prepared = _Prepared(files, changes, [f for f in files if changes is None or changes.get(f)],
+                         saved, jobs, f"{config.root}:{os.getpid()}:{time.time_ns()}")
+    started_workers = bool(prepared.early) and start_workers(config, prepared.worker_key, jobs)
     try:
-        return _run_started(config, selection, store, started, echo, progress, files,
-                            changes, early, worker_key)
+        return _run_started(config, selection, store, started, echo, progress, prepared)
     finally:
         if started_workers:
-            stop_unused_workers(worker_key)
+            stop_unused_workers(prepared.worker_key)
 
 
 def _run_started(config: Config, selection: Selection, store: Store, started: float,
-                 echo: Callable[[str], None], progress, files: list[str],
-                 changes: dict[str, set[int]] | None, early: list[str],
-                 worker_key: str) -> RunOutcome:
+                 echo: Callable[[str], None], progress, prepared: _Prepared) -> RunOutcome:
+    files, changes, worker_key = prepared.files, prepared.changes, prepared.worker_key
     stop = threading.Event()
     parsing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mutgate-parse")
-    premade = parsing.submit(premake, config.root, early, stop)
+    premade = parsing.submit(premake, config.root, prepared.early, stop)
     try:
-        cov = coverage_map.build(config, reuse=selection.reuse, echo=echo, progress=progress)
+        cov = coverage_map.build(config, reuse=selection.reuse, echo=echo, progress=progress,
+                                 saved=prepared.saved)
         made = premade.result()
     finally:
         stop.set()
@@ -131,7 +144,7 @@ def _run_started(config: Config, selection: Selection, store: Store, started: fl
     seen_by = _importers(config, cov, mutants)
     fingerprints = {m.id: fingerprint(config, cov, m, suite, sources[m.file], seen_by)
                     for m in mutants}
-    jobs_count = config.effective_jobs
+    jobs_count = prepared.jobs
     # A PR check runs every covering test against each mutant on a changed line (the kill
     # matrix), so the tests that kill none of them are known, not guessed.
     full = {m.id for m in mutants if changed is not None and on_changed_lines(m, changed)}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from helpers.results import make_mutant
 
+from mutgate.coverage_delta import Snapshot
 from mutgate.coverage_map import CoverageMap
-from mutgate.execution.plan import expected_cost, make_batches, make_jobs
+from mutgate.execution.plan import expected_cost, make_batches, make_jobs, workers_for_change
 from mutgate.mutant import Mutant
 
 
@@ -93,3 +94,37 @@ def test_one_expensive_job_gets_a_batch_of_its_own():
         mutant(n + 1, "a.py", [f"t::{n}"]) for n in range(10)]
     batches = make_batches(make_jobs(mutants, coverage, 3.0, 1.0), coverage, workers=2)
     assert [job.mutant.id for job in batches[0]] == ["m000"]
+
+
+def earlier_map(test_time: float) -> CoverageMap:
+    """A map whose line 2 of pkg/a.py ran at import, lines 5-6 in two tests of ``test_time``."""
+    tests = ["tests/test_a.py::one", "tests/test_a.py::two"]
+    return CoverageMap(
+        lines={"pkg/a.py": {2: tests, 5: tests, 6: tests[:1]}}, import_lines={"pkg/a.py": {2}},
+        durations=dict.fromkeys(tests, test_time), startup_s=1.0,
+        test_files={"tests/test_a.py": "h1"},
+        snapshot=Snapshot({}, {"pkg/a.py": "h0", "pkg/b.py": "h2", "tests/test_a.py": "h1"}))
+
+
+def test_a_small_change_to_fast_code_gets_one_worker():
+    # 3 mutants x (2 x 10 ms + the fork) on line 5: far below the 1 s a worker takes to start.
+    assert workers_for_change({"pkg/a.py": {5}, "README.md": {1}}, earlier_map(0.01), 2) == 1
+
+
+def test_a_change_whose_mutants_outlast_a_worker_start_keeps_every_worker():
+    assert workers_for_change({"pkg/a.py": {5}}, earlier_map(0.2), 2) == 2
+    # A line the map does not know is priced as the file's dearest line.
+    assert workers_for_change({"pkg/a.py": set(range(20, 30))}, earlier_map(0.01), 2) == 2
+
+
+@pytest.mark.parametrize("changes", [{"tests/test_a.py": {3}}, {"pkg/new.py": {1}}],
+                         ids=["changed test file", "new module"])
+def test_a_change_the_map_cannot_price_keeps_every_worker(changes):
+    assert workers_for_change(changes, earlier_map(0.0), 2) == 2
+
+
+def test_without_an_earlier_map_or_with_one_job_nothing_changes():
+    assert workers_for_change({"pkg/a.py": {5}}, None, 2) == 2
+    assert workers_for_change({"pkg/a.py": {5}}, earlier_map(0.01), 1) == 1
+    # Only files without covered lines changed: nothing to run, one worker is plenty.
+    assert workers_for_change({"pkg/b.py": {1}}, earlier_map(0.01), 2) == 1

@@ -84,3 +84,38 @@ def make_batches(jobs: list[Job], cov: CoverageMap, workers: int, max_size: int 
             batches.append(batch)
     batches.sort(key=lambda batch: -sum(costs[id(j)] for j in batch))
     return batches
+
+
+#: Mutants a changed line is expected to yield: an upper estimate (operators give 1–3).
+MUTANTS_PER_LINE = 3
+
+
+def workers_for_change(changes: dict[str, set[int]], old: CoverageMap | None, jobs: int) -> int:
+    """The workers a PR check's mutants can keep busy, estimated from the earlier map before
+    the coverage run: one when one worker is expected to run them all (every covering test,
+    as for the kill matrix) before a second worker's test session would have started
+    (``old.startup_s``); else ``jobs``. A second worker would only compete with the coverage
+    run for the CPU. A change the map cannot price (a new file, a changed test file, whose
+    tests select mutants on unchanged lines) keeps ``jobs``."""
+    if jobs <= 1 or old is None or old.snapshot is None:
+        return jobs
+    work = 0.0
+    for file, lines in changes.items():
+        if file in old.test_files or (file.endswith(".py") and file not in old.snapshot.files):
+            return jobs
+        costs = _line_costs(old, file)
+        if not costs or not lines:
+            continue
+        dearest = max(costs.values())
+        work += MUTANTS_PER_LINE * sum(costs.get(line, dearest) for line in lines)
+        if work > old.startup_s:
+            return jobs
+    return 1
+
+
+def _line_costs(old: CoverageMap, file: str) -> dict[int, float]:
+    """Seconds one mutant on each covered line of ``file`` is expected to take."""
+    static = old.import_lines.get(file, set())
+    return {line: (FRESH_OVERHEAD_S if line in static else FORK_OVERHEAD_S)
+            + sum(old.durations.get(t, 0.0) for t in tests)
+            for line, tests in old.lines.get(file, {}).items()}
