@@ -232,8 +232,8 @@ TESTS_SHOWN = 10
 @click.pass_context
 def show(ctx: click.Context, mutant_id: str, run_id: int | None, all_tests: bool) -> None:
     """Show a mutant's diff, status and the tests that cover it."""
-    from mutgate.generate import read_source
     from mutgate.report.diff import mutant_diff
+    from mutgate.sources import read_source
 
     config = project_config(ctx)
     m = _find_mutant(config, mutant_id, run_id)
@@ -262,8 +262,8 @@ def show(ctx: click.Context, mutant_id: str, run_id: int | None, all_tests: bool
 def apply(ctx: click.Context, mutant_id: str) -> None:
     """Write a mutant into the working tree (for debugging; undo with git)."""
     from mutgate.atomic import write_text_atomic
-    from mutgate.generate import read_source
     from mutgate.mutant import Mutant
+    from mutgate.sources import read_source
 
     config = project_config(ctx)
     data = _find_mutant(config, mutant_id)

@@ -184,7 +184,7 @@ def _workflow_property(text: str) -> str:
 def report(ctx: click.Context, html_dir: str | None, json_file: str | None,
            junit_file: str | None, markdown_file: str | None, run_id: int | None) -> None:
     """Write reports of the latest run (or of --run N)."""
-    from mutgate.generate import read_source
+    from mutgate.sources import read_source
 
     if not any((html_dir, json_file, junit_file, markdown_file)):
         raise click.UsageError("say what to write: --html DIR, --json FILE, --junit FILE "

@@ -145,13 +145,15 @@ def project_files(root: Path):
 
 def build(config: Config, *, reuse: bool = True, echo=None,
           progress: Callable[..., None] | None = None,
-          saved: tuple[CoverageMap | None, str] | None = None) -> CoverageMap:
+          saved: tuple[CoverageMap | None, str] | None = None,
+          on_start: Callable[[], None] | None = None) -> CoverageMap:
     """The map of the project as it is now: the saved one when nothing it depends on changed,
     else the saved one with the tests whose coverage can have changed measured again
     (`mutgate.coverage_delta`), else the whole suite measured under coverage. Prints one line
     saying which (``coverage: ...``); ``progress(phase, done, total)`` follows the tests the
     coverage run finishes (`mutgate.coverage_progress`). ``saved``: `saved_map`'s answer,
-    when the caller read it already."""
+    when the caller read it already; ``on_start`` is called once the coverage run started
+    (never when the map is reused)."""
     say = echo or (lambda _line: None)
     cache = config.state_dir / MAP_FILE
     old, why = saved if saved is not None else saved_map(config, reuse)
@@ -176,11 +178,11 @@ def build(config: Config, *, reuse: bool = True, echo=None,
     config.state_dir.mkdir(exist_ok=True)
     if decision.action == ALL:
         say("Running the test suite once under coverage to map tests to lines...")
-        cov = _measure_all(config, now, progress)
+        cov = _measure_all(config, now, progress, on_start)
         say(f"coverage: measured all {len(cov.durations)} tests ({decision.why})")
     else:
         assert old is not None
-        cov, count = _measure_some(config, now, old, decision, progress)
+        cov, count = _measure_some(config, now, old, decision, progress, on_start)
         say(f"coverage: re-measured {count} of {len(cov.durations)} tests ({decision.why})")
     if old is not None:
         unchanged = {f for f, digest in cov.test_files.items() if old.test_files.get(f) == digest}
@@ -238,9 +240,10 @@ def snapshot(config: Config, old: CoverageMap | None = None) -> coverage_delta.S
 PYTEST_VARIABLES = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD")
 
 
-def _measure_all(config: Config, now: coverage_delta.Snapshot, progress) -> CoverageMap:
+def _measure_all(config: Config, now: coverage_delta.Snapshot, progress,
+                 on_start: Callable[[], None] | None) -> CoverageMap:
     """Every test under coverage."""
-    report, contexts, startup = _run_suite(config, None, progress)
+    report, contexts, startup = _run_suite(config, None, progress, on_start=on_start)
     durations = {t: info["duration"] for t, info in report["tests"].items()}
     cov = _assemble(config, now, contexts, durations, report["params"], startup,
                     _modules(report), report.get("module_files", {}))
@@ -249,7 +252,8 @@ def _measure_all(config: Config, now: coverage_delta.Snapshot, progress) -> Cove
 
 
 def _measure_some(config: Config, now: coverage_delta.Snapshot, old: CoverageMap,
-                  decision: Plan, progress) -> tuple[CoverageMap, int]:
+                  decision: Plan, progress, on_start: Callable[[], None] | None
+                  ) -> tuple[CoverageMap, int]:
     """``decision.tests`` (and tests ``old`` does not know) under coverage, merged into
     ``old``; with how many tests ran."""
     chosen = {"run": sorted(decision.tests), "known": sorted(old.durations),
@@ -257,7 +261,8 @@ def _measure_some(config: Config, now: coverage_delta.Snapshot, old: CoverageMap
     graph = config.state_dir / IMPORTS_FILE
     edges = importers.load_graph(graph) if decision.collect else {}
     try:
-        report, contexts, startup = _run_suite(config, chosen, progress, decision.collect)
+        report, contexts, startup = _run_suite(config, chosen, progress, decision.collect,
+                                               on_start)
     finally:  # (also when the suite failed: the next run starts from the same old map)
         if decision.collect:  # the test modules not collected import what they did before
             for module, targets in importers.load_graph(graph).items():
@@ -314,7 +319,8 @@ def _modules(report: dict) -> list[str]:
 
 
 def _run_suite(config: Config, chosen: dict | None, progress: Callable[..., None] | None,
-               files: tuple[str, ...] = ()) -> tuple[dict, Contexts, float]:
+               files: tuple[str, ...] = (), on_start: Callable[[], None] | None = None
+               ) -> tuple[dict, Contexts, float]:
     """One pytest session under coverage (all tests, or only ``chosen``: see the coverage
     plugin; only the test ``files`` collected when given), checked: its report, the raw
     contexts and the session's start-up time."""
@@ -350,7 +356,7 @@ def _run_suite(config: Config, chosen: dict | None, progress: Callable[..., None
            "-o", "console_output_style=classic", *pytest_base_args(config, files or None)]
     started = time.perf_counter()
     proc = coverage_progress.run_watched(cmd, cwd=root, env=env, counts_file=counts_file,
-                                         progress=progress)
+                                         progress=progress, on_start=on_start)
     wall = time.perf_counter() - started
     if not tests_file.exists():
         tail = _last_lines(proc.stdout + proc.stderr)
@@ -438,11 +444,13 @@ def derive(contexts: Contexts, tests: Iterable[str]
         # in its body does not own it). One that ran before any of that (a conftest or a
         # plugin imported it) came before every test: each may notice a mutant there.
         file_tests = {t for ts in by_line.values() for t in ts}
+        in_order = sorted(file_tests or everyone)  # most import lines get just these: sort once
         for lineno in at_import:
-            covering = set(by_line.get(lineno, ())) | file_tests
+            more = set(by_line.get(lineno, ()))
             for module in collected.get(lineno, ()):
-                covering |= by_module.get(module, set())
-            by_line[lineno] = sorted(covering or everyone)
+                more |= by_module.get(module, set())
+            more -= file_tests
+            by_line[lineno] = sorted(file_tests | more) if more else list(in_order)
         lines[rel] = by_line
         import_lines[rel] = set(at_import)
     return lines, import_lines

@@ -108,21 +108,23 @@ def show_counts(progress: Callable[..., None]) -> Callable[[Counts], None]:
 
 
 def run_watched(cmd: Sequence[str], *, cwd: Path, env: dict[str, str], counts_file: Path,
-                progress: Callable[..., None] | None, poll_s: float = POLL_S
+                progress: Callable[..., None] | None, poll_s: float = POLL_S,
+                on_start: Callable[[], None] | None = None
                 ) -> subprocess.CompletedProcess[str]:
     """``subprocess.run(cmd, capture_output=True, text=True)`` (undecodable bytes replaced).
     With ``progress``, the plugin keeps its record in ``counts_file``: each new one is shown
-    while the command runs (`show_counts`), and the last one when it ends."""
+    while the command runs (`show_counts`), and the last one when it ends. ``on_start`` is
+    called once the command has started."""
     env = {name: value for name, value in env.items() if name != ENV}
-    if progress is None:
-        return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
-                              errors="replace")
-    env[ENV] = str(counts_file)
-    show = show_counts(progress)
+    if progress is not None:
+        env[ENV] = str(counts_file)
+    show = show_counts(progress) if progress is not None else None
     shown: Counts | None = None
 
     def look() -> None:
         nonlocal shown
+        if show is None:
+            return
         counts = read_counts(counts_file)
         if counts is not None and counts != shown:
             shown = counts
@@ -131,6 +133,8 @@ def run_watched(cmd: Sequence[str], *, cwd: Path, env: dict[str, str], counts_fi
     with subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, errors="replace") as proc:
         try:
+            if on_start is not None:
+                on_start()
             while True:
                 try:
                     out, err = proc.communicate(timeout=poll_s)

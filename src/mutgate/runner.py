@@ -22,14 +22,6 @@ from mutgate.coverage_map import CoverageMap
 from mutgate.dispatch import execute_mutants, run_jobs, start_workers, stop_unused_workers
 from mutgate.errors import ConfigError
 from mutgate.execution.batch import WorkerLog
-from mutgate.generate import (
-    check_syntax,
-    collected_test_files,
-    generate,
-    premake,
-    read_source,
-    source_files,
-)
 from mutgate.in_diff import file_changes, files_in_diff, on_changed_lines, select_in_diff
 from mutgate.lock import run_lock
 from mutgate.module_names import foreign_copies, module_name
@@ -37,6 +29,7 @@ from mutgate.mutant import Mutant
 from mutgate.outcome import DETECTED, SKIPPED, SURVIVED
 from mutgate.pytest_collection import config_words, names_a_path, pytest_config
 from mutgate.reuse import fingerprint, suite_hash
+from mutgate.sources import check_syntax, collected_test_files, read_source, source_files
 from mutgate.stats import wilson_interval
 from mutgate.store import Result, Store
 from mutgate.test_identity import same_cases
@@ -102,32 +95,64 @@ def _run_locked(config: Config, selection: Selection, store: Store, started: flo
     changes = _changes(config, selection)
     saved = coverage_map.saved_map(config, selection.reuse)
     jobs = run_jobs(config, changes, saved[0])
-    # The coverage run is a subprocess: this process parses the sources meanwhile (a PR
-    # check only its changed files; test files are left out below, once they are known).
-    # The workers start their test sessions meanwhile too, when mutants are likely to run.
     prepared = _Prepared(files, changes, [f for f in files if changes is None or changes.get(f)],
                          saved, jobs, f"{config.root}:{os.getpid()}:{time.time_ns()}")
-    started_workers = bool(prepared.early) and start_workers(config, prepared.worker_key, jobs)
+    meanwhile = _Meanwhile(config, prepared)
     try:
-        return _run_started(config, selection, store, started, echo, progress, prepared)
+        return _run_started(config, selection, store, started, echo, progress, meanwhile)
     finally:
-        if started_workers:
-            stop_unused_workers(prepared.worker_key)
+        meanwhile.close()
+
+
+class _Meanwhile:
+    """The work of a run that overlaps its coverage run's subprocess: the workers start their
+    test sessions (when mutants are likely to run) and a thread parses the files to mutate (a
+    PR check only its changed files; test files are left out later, once they are known).
+    It starts once the subprocess runs, so that importing loky and libcst (~0.7 s) does not
+    delay it, or after the map when no coverage run was needed."""
+
+    def __init__(self, config: Config, prepared: _Prepared) -> None:
+        self.config, self.prepared = config, prepared
+        self.stop = threading.Event()
+        self.parsing: ThreadPoolExecutor | None = None
+        self.workers = False
+
+    def start(self) -> None:
+        if self.parsing is not None:
+            return
+        self.parsing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mutgate-parse")
+        self.premade = self.parsing.submit(_premake, self.config.root, self.prepared.early,
+                                           self.stop)
+        self.workers = bool(self.prepared.early) and start_workers(
+            self.config, self.prepared.worker_key, self.prepared.jobs)
+
+    def parsed(self) -> dict[str, list[Mutant]]:
+        self.start()
+        return self.premade.result()
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.parsing is not None:
+            self.parsing.shutdown(wait=False, cancel_futures=True)
+        if self.workers:
+            stop_unused_workers(self.prepared.worker_key)
+
+
+def _premake(root: Path, files: list[str], stop: threading.Event) -> dict[str, list[Mutant]]:
+    from mutgate.generate import premake  # libcst: imported while the coverage run works
+
+    return premake(root, files, stop)
 
 
 def _run_started(config: Config, selection: Selection, store: Store, started: float,
-                 echo: Callable[[str], None], progress, prepared: _Prepared) -> RunOutcome:
+                 echo: Callable[[str], None], progress, meanwhile: _Meanwhile) -> RunOutcome:
+    prepared = meanwhile.prepared
     files, changes, worker_key = prepared.files, prepared.changes, prepared.worker_key
-    stop = threading.Event()
-    parsing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mutgate-parse")
-    premade = parsing.submit(premake, config.root, prepared.early, stop)
-    try:
-        cov = coverage_map.build(config, reuse=selection.reuse, echo=echo, progress=progress,
-                                 saved=prepared.saved)
-        made = premade.result()
-    finally:
-        stop.set()
-        parsing.shutdown(wait=False, cancel_futures=True)
+    cov = coverage_map.build(config, reuse=selection.reuse, echo=echo, progress=progress,
+                             saved=prepared.saved, on_start=meanwhile.start)
+    made = meanwhile.parsed()
+    from mutgate.generate import generate  # imported by the parse thread meanwhile
+
     tests = collected_test_files(cov)
     files = [file for file in files if file not in tests]
     foreign = foreign_copies(str(config.root), files, cov.module_files)

@@ -211,8 +211,14 @@ def test_the_cached_map_is_reused_until_a_file_changes(mapped, tmp_path: Path) -
     shutil.copytree(source_root, root)
     (root / ".mutgate" / "coverage.sqlite").unlink()
     said: list[str] = []
-    reused = coverage_map.build(load_config(root), echo=said.append)
+    started: list[bool] = []
+
+    def on_start() -> None:  # while the coverage run works, its results are not written yet
+        started.append((root / ".mutgate" / "coverage-tests.json").exists())
+
+    reused = coverage_map.build(load_config(root), echo=said.append, on_start=on_start)
     assert said == ["coverage: reused the map (nothing changed)"]  # nothing ran
+    assert started == []
     assert not (root / ".mutgate" / "coverage.sqlite").exists()
     assert (reused.lines, reused.durations, reused.key) == (cov.lines, cov.durations, cov.key)
     # The project moved: the files the tests imported are found where it is now.
@@ -222,9 +228,10 @@ def test_the_cached_map_is_reused_until_a_file_changes(mapped, tmp_path: Path) -
     test_file = root / "tests/test_mod.py"
     test_file.write_text(test_file.read_text().replace("small(3)", "small(30) is False and "
                                                        "small(3)"))
-    rebuilt = coverage_map.build(load_config(root), echo=said.append)
+    rebuilt = coverage_map.build(load_config(root), echo=said.append, on_start=on_start)
     assert said[1:] == ["coverage: re-measured 3 of 3 tests "
                         "(1 changed file: tests/test_mod.py)"]
+    assert started == [False]  # once, before the run had finished
     assert rebuilt.key != cov.key
     assert rebuilt.lines["pkg/mod.py"][7] == [T_SMALL]
     assert rebuilt.test_files["tests/test_mod.py"] == hashlib.sha256(

@@ -10,7 +10,7 @@ from helpers.projects import write_project
 
 from mutgate.config import load_config
 from mutgate.coverage_map import CoverageMap
-from mutgate.generate import collected_test_files, source_files
+from mutgate.sources import collected_test_files, source_files
 
 
 def test_tests_py_and_test_py_are_never_mutated(tmp_path: Path) -> None:
