@@ -1,7 +1,7 @@
 """The PR check (issue 13): a one-line change checked by mutgate and by its peers' PR modes.
 
     python bench/pr_check.py [--only python-dateutil] [--tools mutgate,moonbuggy,...]
-                             [--workdir DIR] [--timeout S]
+                             [--workdir DIR] [--timeout S] [--repeat 3]
 
 For every pinned project of bench/peer_env.py, in a git repository made from its unpacked sdist
 (outside this repo): a full `mutgate run` (timed; the coverage step is the time from the start
@@ -11,9 +11,11 @@ changed file (from mutgate's coverage map), `mutgate run --diff HEAD~1` and
 `mutgate gate --diff HEAD~1`. Then the change reverted, a comment-only change made in another
 file and committed, and `mutgate run` again: the share of results reused. Each peer then does
 the same on its own copy of the repository: a full run (so its cache holds what mutgate's
-store does) and its PR mode on the same commit (bench/peers.py). Targets: diff run ≤ 10% of the
-full run and ≤ 3x the plain pytest time of the covering tests; the fastest PR check of the
-tools; ≥ 95% reused after the comment-only change. Results go to bench/results/pr-check.json.
+store does) and its PR mode on the same commit (bench/peers.py). Every PR check runs
+``--repeat`` times from the same state (the tool's caches restored); the median counts.
+Targets: diff run ≤ 10% of the full run and ≤ 3x the plain pytest time of the covering tests;
+the fastest PR check of the tools; ≥ 95% reused after the comment-only change. Results go
+to bench/results/pr-check.json.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ import argparse
 import json
 import os
 import re
+import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -127,8 +131,9 @@ def mutgate_flow(project: Project, repo: Path, args: argparse.Namespace) -> dict
     tests = covering_tests(root, project.change.file)
     log(f"{project.spec}: plain pytest of the {len(tests)} tests covering {project.change.file}")
     out["plain_pytest"] = plain_pytest(py, root, tests, args.workdir, args.timeout)
-    log(f"{project.spec}: mutgate run --diff HEAD~1")
-    out["diff"] = diff = tool.pr(py, root, project, "HEAD~1", args.timeout, logs).as_dict()
+    log(f"{project.spec}: mutgate run --diff HEAD~1 ({args.repeat}x)")
+    out["diff"] = diff = repeated(args.repeat, root, lambda: tool.pr(
+        py, root, project, "HEAD~1", args.timeout, logs))
     remeasured = re.search(r"re-measured (\d+) of (\d+) tests", diff["said"].get("coverage", ""))
     out["remeasured"] = [int(remeasured[1]), int(remeasured[2])] if remeasured else None
     gate = run([py, *MUTGATE, "gate", "--diff", "HEAD~1"], root, args.timeout,
@@ -168,12 +173,32 @@ def peer_flow(name: str, project: Project, repo: Path, args: argparse.Namespace
             full = earlier_full(project, name) or full
         project.change.apply(root)
         commit(root, f"one-line change in {project.change.where}", project.change.file)
-        log(f"{project.spec}: {name} PR check ({tool.pr_mode})")
-        pr = tool.pr(py, root, project, "HEAD~1", args.timeout, logs)
+        log(f"{project.spec}: {name} PR check ({tool.pr_mode}, {args.repeat}x)")
+        pr = repeated(args.repeat, root, lambda: tool.pr(py, root, project, "HEAD~1",
+                                                         args.timeout, logs))
     except (RuntimeError, OSError, ValueError, KeyError) as exc:
         log(f"{project.spec}: {name}: {exc}")
-        pr = Score(name, "error", note=str(exc).splitlines()[0][:200])
-    return {"mode": tool.pr_mode, "full": full.as_dict(), "pr": pr.as_dict()}
+        pr = Score(name, "error", note=str(exc).splitlines()[0][:200]).as_dict()
+    return {"mode": tool.pr_mode, "full": full.as_dict(), "pr": pr}
+
+
+def repeated(times: int, root: Path, once: Callable[[], Score]) -> dict[str, Any]:
+    """``once()`` ``times`` times, each from the tree as it was before the first (caches and
+    state directories included): the run of median wall time, with every wall in ``walls``.
+    This VM's speed drifts by a third between minutes; one run decides nothing."""
+    before = root.with_name(root.name + "-before-pr")
+    shutil.rmtree(before, ignore_errors=True)
+    shutil.copytree(root, before, symlinks=True)
+    runs = []
+    for attempt in range(times):
+        if attempt:
+            shutil.rmtree(root)
+            shutil.copytree(before, root, symlinks=True)
+        runs.append(once())
+    shutil.rmtree(before, ignore_errors=True)
+    finished = sorted((r for r in runs if r.status == "ok"), key=lambda r: r.wall_s or 0.0)
+    chosen = finished[(len(finished) - 1) // 2] if finished else runs[-1]
+    return {**chosen.as_dict(), "walls": [r.wall_s for r in runs]}
 
 
 def earlier_full(project: Project, name: str) -> Score | None:
@@ -231,6 +256,10 @@ def report(row: dict[str, Any]) -> str:
                       fmt(p["pr"]["score"]), load(p["pr"]),
                       (p["pr"]["note"] or p["full"]["note"])[:70]))
     lines.append(table(head, cells))
+    walls = [("mutgate", m["diff"].get("walls")) if m else ("mutgate", None),
+             *((name, p["pr"].get("walls")) for name, p in row["peers"].items())]
+    lines.append("PR check walls, s (the median is the table's): " + "; ".join(
+        f"{name} {' '.join(fmt(w) for w in found)}" for name, found in walls if found))
     if not m:
         lines.append(f"mutgate: {row.get('mutgate_error', 'not run')}")
         return "\n".join(lines)
@@ -283,6 +312,8 @@ def marker(score: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="PR checks per tool, each from the same state (the median counts)")
     args = options(parser, list(TOOLS), ["mutgate", *PEERS])
     load_before, started = os.getloadavg(), time.perf_counter()
     rows = []
