@@ -234,20 +234,18 @@ def copy_tree(source: Path, dest: Path) -> Path:
     return dest
 
 
-def venv(workdir: Path, project: Project, tool: str, python: str, packages: list[str],
-         system_site: bool) -> str:
-    """A venv for one tool on one project: the tool and the project's test dependencies.
-    With ``system_site`` it sees this interpreter's packages (pytest, hypothesis, mutgate)."""
+def venv(workdir: Path, project: Project, tool: str, python: str, packages: list[str]) -> str:
+    """A venv for one tool on one project, apart from this interpreter's packages: the tool
+    and the project's test dependencies."""
     wanted = [*packages, *project.deps]
-    key = hashlib.sha256(repr((python, wanted, system_site)).encode()).hexdigest()[:16]
+    key = hashlib.sha256(repr((python, wanted)).encode()).hexdigest()[:16]
     where = workdir / "venvs" / project.spec.replace("==", "-") / tool
     py = str(where / "bin" / "python")
     if (where / ".ready").is_file() and (where / ".ready").read_text() == key:
         return py
     shutil.rmtree(where, ignore_errors=True)
     log(f"{project.spec}: venv for {tool} ({', '.join(wanted) or 'nothing to install'})")
-    must(run([python, "-m", "venv", *(["--system-site-packages"] if system_site else []),
-              str(where)], workdir, 300), f"venv for {tool}")
+    must(run([python, "-m", "venv", str(where)], workdir, 300), f"venv for {tool}")
     if wanted:
         must(run([py, "-m", "pip", "install", "-q", *wanted], workdir, 1800),
              f"pip install {' '.join(wanted)}")

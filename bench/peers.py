@@ -96,6 +96,12 @@ def tally(tool: str, done: Done, counts: dict[str, int], detected: tuple[str, ..
                  note, {k: round(v, 1) for k, v in done.marks.items()}, done.said, done.load)
 
 
+#: Every tool's venv holds the same test packages and nothing else of this machine's: plugins
+#: installed here (pytest-benchmark runs git and file in every session, pytest-asyncio) would
+#: slow only the tools whose venv saw them.
+TEST_PINS = ("pytest==9.0.3", "hypothesis==6.155.2")
+
+
 class Tool:
     """A tool: its venv, one `invoke` that runs it with extra arguments and reads its counts,
     a full run (no extra arguments) and a PR check (``pr_args``, None when it has no mode)."""
@@ -109,10 +115,10 @@ class Tool:
         return sys.executable
 
     def packages(self) -> list[str]:
-        return [f"{self.name}=={self.version}"]
+        return [f"{self.name}=={self.version}", *TEST_PINS]
 
     def env(self, workdir: Path, project: Project) -> str:
-        return venv(workdir, project, self.name, self.python(), self.packages(), True)
+        return venv(workdir, project, self.name, self.python(), self.packages())
 
     def invoke(self, py: str, root: Path, project: Project, extra: list[str], timeout: float,
                logfile: Path, what: str) -> Score:
@@ -140,7 +146,7 @@ class Mutgate(Tool):
     DETECTED = ("killed", "timeout")
 
     def packages(self) -> list[str]:
-        return []
+        return ["-e", str(REPO), *TEST_PINS]
 
     def env(self, workdir: Path, project: Project) -> str:
         py = super().env(workdir, project)
@@ -253,12 +259,6 @@ class Moonbuggy(Tool):
         if not chosen:
             raise RuntimeError("moonbuggy needs Python >= 3.12: none found")
         return chosen
-
-    def packages(self) -> list[str]:  # no system site packages: pytest pinned like the 3.11's
-        return [f"{self.name}=={self.version}", "pytest==9.0.3", "hypothesis==6.155.2"]
-
-    def env(self, workdir: Path, project: Project) -> str:
-        return venv(workdir, project, self.name, self.python(), self.packages(), False)
 
     def pr_args(self, ref: str) -> list[str]:
         return ["--since", ref]
