@@ -356,7 +356,8 @@ def _run_suite(config: Config, chosen: dict | None, progress: Callable[..., None
            "-o", "console_output_style=classic", *pytest_base_args(config, files or None)]
     started = time.perf_counter()
     proc = coverage_progress.run_watched(cmd, cwd=root, env=env, counts_file=counts_file,
-                                         progress=progress, on_start=on_start)
+                                         progress=progress, on_start=on_start,
+                                         result_file=tests_file)
     wall = time.perf_counter() - started
     if not tests_file.exists():
         tail = _last_lines(proc.stdout + proc.stderr)
@@ -379,6 +380,7 @@ def _run_suite(config: Config, chosen: dict | None, progress: Callable[..., None
         raise ConfigError(f"{root}: no tests were collected (pytest found no tests to run)")
     # 5: no tests ran, as when every test is deselected because none needs measuring again.
     if report["exitstatus"] not in (0, 5):
+        coverage_progress.wait_background()  # for its output
         raise SuiteError(f"pytest exited with code {report['exitstatus']}: "
                          f"{_last_lines(proc.stdout + proc.stderr)}")
     startup = max(0.5, wall - sum(info["duration"] for info in tests.values()))

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
+import time
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -109,12 +111,16 @@ def show_counts(progress: Callable[..., None]) -> Callable[[Counts], None]:
 
 def run_watched(cmd: Sequence[str], *, cwd: Path, env: dict[str, str], counts_file: Path,
                 progress: Callable[..., None] | None, poll_s: float = POLL_S,
-                on_start: Callable[[], None] | None = None
+                on_start: Callable[[], None] | None = None, result_file: Path | None = None
                 ) -> subprocess.CompletedProcess[str]:
     """``subprocess.run(cmd, capture_output=True, text=True)`` (undecodable bytes replaced).
     With ``progress``, the plugin keeps its record in ``counts_file``: each new one is shown
     while the command runs (`show_counts`), and the last one when it ends. ``on_start`` is
-    called once the command has started."""
+    called once the command has started. With ``result_file`` (which the command creates
+    whole, by a rename, once its work is done) it returns as soon as that file exists: what
+    the command does after (pytest's terminal summary, where the hypothesis plugin imports
+    hypothesis; its garbage collections; the interpreter's teardown) goes on meanwhile, and
+    `wait_background` waits for it; the output and exit code arrive in the returned object."""
     env = {name: value for name, value in env.items() if name != ENV}
     if progress is not None:
         env[ENV] = str(counts_file)
@@ -130,19 +136,55 @@ def run_watched(cmd: Sequence[str], *, cwd: Path, env: dict[str, str], counts_fi
             shown = counts
             show(counts)
 
-    with subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, errors="replace") as proc:
-        try:
-            if on_start is not None:
-                on_start()
-            while True:
-                try:
-                    out, err = proc.communicate(timeout=poll_s)
-                    break
-                except subprocess.TimeoutExpired:
+    step = RESULT_POLL_S if result_file is not None else poll_s
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, errors="replace")
+    try:
+        if on_start is not None:
+            on_start()
+        looked = time.monotonic()
+        while True:
+            try:
+                out, err = proc.communicate(timeout=step)
+                break
+            except subprocess.TimeoutExpired:
+                if result_file is not None and result_file.exists():
                     look()
-        except BaseException:  # interrupted: as subprocess.run does, stop the child
-            proc.kill()
-            raise
+                    return _finish_in_background(proc, cmd)
+                if time.monotonic() - looked >= poll_s:
+                    look()
+                    looked = time.monotonic()
+    except BaseException:  # interrupted: as subprocess.run does, stop the child
+        proc.kill()
+        proc.wait()
+        raise
     look()
     return subprocess.CompletedProcess(list(cmd), proc.returncode, out, err)
+
+
+#: How often mutgate looks for a command's result file (seconds).
+RESULT_POLL_S = 0.02
+_BACKGROUND: list[tuple[subprocess.Popen, threading.Thread]] = []
+
+
+def _finish_in_background(proc: subprocess.Popen, cmd: Sequence[str]
+                          ) -> subprocess.CompletedProcess[str]:
+    done = subprocess.CompletedProcess(list(cmd), None, "", "")
+
+    def drain() -> None:  # a full pipe would stop the command before its end
+        done.stdout, done.stderr = proc.communicate()
+        done.returncode = proc.returncode
+
+    thread = threading.Thread(target=drain, name="mutgate-coverage-end", daemon=True)
+    thread.start()
+    _BACKGROUND.append((proc, thread))
+    return done
+
+
+def wait_background(kill: bool = False) -> None:
+    """Wait until every command `run_watched` left finishing has ended (or stop them)."""
+    while _BACKGROUND:
+        proc, thread = _BACKGROUND.pop()
+        if kill:
+            proc.kill()
+        thread.join()

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mutgate import coverage_map, exclusions, importers
+from mutgate import coverage_map, coverage_progress, exclusions, importers
 from mutgate.child_env import for_children
 from mutgate.config import Config
 from mutgate.coverage_map import CoverageMap
@@ -69,7 +69,11 @@ def run(config: Config, selection: Selection, echo: Callable[[str], None] = prin
             if store.mark_interrupted():
                 echo("resuming: results of the interrupted run are reused where still valid")
             return _run_locked(config, selection, store, started, echo, progress)
+        except BaseException:
+            coverage_progress.wait_background(kill=True)
+            raise
         finally:
+            coverage_progress.wait_background()  # the coverage run's pytest, still ending
             store.close()
 
 

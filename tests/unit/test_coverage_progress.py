@@ -19,6 +19,7 @@ from mutgate.coverage_progress import (
     encode,
     read_counts,
     run_watched,
+    wait_background,
 )
 
 
@@ -136,3 +137,45 @@ def test_a_failing_display_stops_the_command(tmp_path: Path) -> None:
     pid = int((tmp_path / "pid").read_text())
     with pytest.raises(ProcessLookupError):  # killed and reaped
         os.kill(pid, 0)
+
+
+def test_a_written_result_ends_the_wait_and_the_rest_ends_in_the_background(tmp_path: Path
+                                                                          ) -> None:
+    script = tmp_path / "child.py"
+    script.write_text(textwrap.dedent("""
+        import os, sys, time
+
+        with open("result.part", "w") as handle:
+            handle.write("done")
+        os.replace("result.part", "result")
+        time.sleep(1.5)  # the terminal summary, a lazy import, the interpreter's teardown
+        sys.stdout.write("x" * 200_000)  # more than a pipe holds: it must be drained
+        sys.exit(3)
+    """))
+    started = time.monotonic()
+    done = run_watched([sys.executable, str(script)], cwd=tmp_path, env=dict(os.environ),
+                       counts_file=tmp_path / "counts", progress=None,
+                       result_file=tmp_path / "result")
+    assert time.monotonic() - started < 1.2
+    assert (tmp_path / "result").read_text() == "done"
+    assert done.returncode is None  # still ending
+    wait_background()
+    assert time.monotonic() - started >= 1.5
+    assert (done.returncode, len(done.stdout)) == (3, 200_000)
+
+
+def test_a_background_end_is_stopped_when_the_run_is(tmp_path: Path) -> None:
+    script = tmp_path / "child.py"
+    script.write_text(textwrap.dedent("""
+        import os, time
+
+        open("result", "w").close()
+        time.sleep(120)
+    """))
+    started = time.monotonic()
+    done = run_watched([sys.executable, str(script)], cwd=tmp_path, env=dict(os.environ),
+                       counts_file=tmp_path / "counts", progress=None,
+                       result_file=tmp_path / "result")
+    wait_background(kill=True)
+    assert time.monotonic() - started < 60
+    assert done.returncode == -9

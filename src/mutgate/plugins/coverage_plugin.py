@@ -168,5 +168,8 @@ def pytest_sessionfinish(session, exitstatus):
            "modules": sorted(sys.modules), "module_files": module_files(sys.modules),
            "params": _params, "collected": _collected, "defined_in": _defined_in,
            "tree_writes": _writes}
-    with open(os.environ["MUTGATE_COV_TESTS"], "w", encoding="utf-8") as handle:
+    # mutgate reads the report as soon as it exists (`coverage_progress.run_watched`): whole.
+    target = os.environ["MUTGATE_COV_TESTS"]
+    with open(target + ".part", "w", encoding="utf-8") as handle:
         json.dump(out, handle)
+    os.replace(target + ".part", target)
