@@ -56,4 +56,6 @@ PROJECTS = (
     Project("six", "1.17.0", "module", "a single top-level module and its test file"),
     Project("more-itertools", "11.2.1", "flat", "unittest suite with 21000 subtests"),
     Project("click", "8.5.1", "src", "heavy parametrize, conftest fixtures, warnings=error"),
+    Project("xmltodict", "1.0.4", "module", "one top-level module, tests/ as a package"),
+    Project("pathspec", "1.1.1", "flat", "unittest suite in numbered files, many backends"),
 )
