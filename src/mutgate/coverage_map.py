@@ -354,7 +354,7 @@ def _run_suite(config: Config, chosen: dict | None, progress: Callable[..., None
            "-p", "mutgate.plugins.import_graph",
            "-W", "ignore::coverage.exceptions.CoverageWarning", "-q", "--no-header",
            "-o", "console_output_style=classic", *pytest_base_args(config, files or None)]
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     proc = coverage_progress.run_watched(cmd, cwd=root, env=env, counts_file=counts_file,
                                          progress=progress, on_start=on_start,
                                          result_file=tests_file)
@@ -383,10 +383,21 @@ def _run_suite(config: Config, chosen: dict | None, progress: Callable[..., None
         coverage_progress.wait_background()  # for its output
         raise SuiteError(f"pytest exited with code {report['exitstatus']}: "
                          f"{_last_lines(proc.stdout + proc.stderr)}")
-    startup = max(0.5, wall - sum(info["duration"] for info in tests.values()))
+    startup = max(0.5, _startup(report, started_at, wall))
     contexts = _read_contexts(data_file, root)
     contexts.defined_in = report["defined_in"]
     return report, contexts, startup
+
+
+def _startup(report: dict, started_at: float, wall: float) -> float:
+    """Seconds from starting pytest to its first test: what a fresh child pays before its tests.
+
+    ``wall`` less the tests' durations would also count what coverage adds between tests.
+    """
+    first = report.get("first_test_at")
+    if first is not None and first >= started_at:
+        return first - started_at
+    return wall - sum(info["duration"] for info in report["tests"].values())
 
 
 def _read_contexts(data_file: Path, root: Path) -> Contexts:

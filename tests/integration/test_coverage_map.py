@@ -317,3 +317,15 @@ def test_big_huge():
     assert {total for _, _, total in running} == {5}
     done = [count for _, count, _ in running]
     assert done == sorted(done) and any(0 < count < 5 for count in done)  # live counts
+
+
+def test_start_up_ends_where_the_first_test_starts(tmp_path, make_project):
+    # A fresh child pays for the imports and the collection, not for what runs after the last
+    # test: the conftest's 1 s counts, its 3 s at the session's end does not.
+    root = make_project(tmp_path, {
+        "pyproject.toml": PYPROJECT, "pkg/__init__.py": "VALUE = 1\n",
+        "tests/conftest.py": "import time\n\ntime.sleep(1.0)\n\n\n"
+                             "def pytest_sessionfinish(session):\n    time.sleep(3.0)\n",
+        "tests/test_one.py": "import pkg\n\n\ndef test_one():\n    assert pkg.VALUE == 1\n"})
+    cov = coverage_map.build(load_config(root), echo=lambda _: None)
+    assert 1.0 <= cov.startup_s < 3.0

@@ -16,6 +16,7 @@ import inspect
 import json
 import os
 import sys
+import time
 
 import coverage
 import pytest
@@ -47,10 +48,13 @@ _counts = (coverage_progress.CountsWriter(os.environ[coverage_progress.ENV])
 
 _dirs = tree_writes.project_dirs(_ROOT)
 _writes: dict[str, list[str]] = {}
+_first_test_at: list[float] = []  # wall clock (seconds since the epoch): mutgate's start-up cost
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
+    if not _first_test_at:
+        _first_test_at.append(time.time())
     before = tree_writes.stamps(_dirs)
     _cov.switch_context(item.nodeid)
     yield
@@ -167,7 +171,8 @@ def pytest_sessionfinish(session, exitstatus):
     out = {"tests": _tests, "collect_errors": _errors, "exitstatus": int(exitstatus),
            "modules": sorted(sys.modules), "module_files": module_files(sys.modules),
            "params": _params, "collected": _collected, "defined_in": _defined_in,
-           "tree_writes": _writes}
+           "tree_writes": _writes,
+           "first_test_at": _first_test_at[0] if _first_test_at else None}
     # mutgate reads the report as soon as it exists (`coverage_progress.run_watched`): whole.
     target = os.environ["MUTGATE_COV_TESTS"]
     with open(target + ".part", "w", encoding="utf-8") as handle:
