@@ -19,6 +19,7 @@ import warnings
 from typing import Any
 
 from mutgate.execution import reimport
+from mutgate.execution.child_wait import COLLECT, TESTS, PhaseClock, mark, wait_for_child
 from mutgate.execution.isolated import (
     PLUGIN_ARGS,
     covering_test_files,
@@ -33,7 +34,6 @@ from mutgate.execution.warm import (
     PRISTINE_WARNING_FILTERS,
     Job,
     failed,
-    wait_for_child,
 )
 from mutgate.module_names import module_name
 from mutgate.outcome import NO_TESTS
@@ -48,14 +48,15 @@ def run_fresh(root: str, args: list[str], job: Job, source: str, startup_s: floa
     if not job.tests:
         return Result(job.mutant.id, NO_TESTS, detail=NO_USABLE_TESTS)
     started = time.perf_counter()
-    timeout = job.timeout_s + startup_s + 2.0
+    # Imports and collection get twice the coverage run's start-up; the tests, their own limit.
+    budgets = {COLLECT: 2 * startup_s + 2.0, TESTS: job.timeout_s + 1.0}
     if warm is not None and _WARM_PATH["usable"]:
         project = project_modules(root)  # here: the worker resolves module paths once
-        state = _reimport(warm, root, project, job, source, memory_limit_mb, timeout, True)
+        state = _reimport(warm, root, project, job, source, memory_limit_mb, budgets, True)
         if state and reimport.beyond_first_file(state):
             # Found after some tests ran and before other files were imported, which one
             # collection of every file would not do: judged again that way.
-            state = _reimport(warm, root, project, job, source, memory_limit_mb, timeout,
+            state = _reimport(warm, root, project, job, source, memory_limit_mb, budgets,
                               False)
         if not (state and state.get("unsupported")):
             _import_new_modules(state, root)
@@ -70,14 +71,15 @@ def run_fresh(root: str, args: list[str], job: Job, source: str, startup_s: floa
             _fresh_child(args, covering_test_files(job), root, spec_path, result_path, write_fd,
                          memory_limit(memory_limit_mb))
         os.close(write_fd)
-        state = wait_for_child(read_fd, pid, timeout)
+        state = wait_for_child(read_fd, pid, sum(budgets.values()))
     _import_new_modules(state, root)
     return verdict(job.mutant.id, state, started, "fresh", job.mutant.file)
 
 
 def _reimport(warm: Any, root: str, project: list[str], job: Job, source: str,
-              memory_limit_mb: int, timeout: float, staged: bool) -> dict | None:
-    """The report of a child that runs ``job`` in a new collection of the warm session."""
+              memory_limit_mb: int, budgets: dict[str, float], staged: bool) -> dict | None:
+    """The report of a child that runs ``job`` in a new collection of the warm session,
+    each phase within its budget."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # child: never returns
@@ -85,7 +87,7 @@ def _reimport(warm: Any, root: str, project: list[str], job: Job, source: str,
         _reimport_child(warm.session.config, root, project, job, job.mutant.apply_to(source),
                         write_fd, memory_limit(memory_limit_mb), staged)
     os.close(write_fd)
-    return wait_for_child(read_fd, pid, timeout)
+    return wait_for_child(read_fd, pid, PhaseClock(budgets, COLLECT))
 
 
 #: Whether this worker's pytest lets a child collect anew in the configured session.
@@ -127,7 +129,7 @@ def _reimport_child(config: Any, root: str, project: list[str], job: Job, mutate
         finder = reimport.MutantFinder(os.path.join(root, job.mutant.file), mutated)
         state = reimport.collect_and_run(config, covering_test_files(job), job.tests,
                                          job.digests, finder, job.full, failed, fixtures,
-                                         staged)
+                                         staged, lambda phase: mark(write_fd, phase))
         if not state["loaded"]:
             module = sys.modules.get(module_name(root, job.mutant.file))
             state["elsewhere"] = getattr(module, "__file__", None)

@@ -26,6 +26,7 @@ import sys
 import time
 from typing import Any
 
+from mutgate.execution.child_wait import COLLECT, TESTS
 from mutgate.test_identity import resolve
 
 
@@ -136,7 +137,7 @@ def plugin_fixtures(manager: Any) -> Any:
 
 def collect_and_run(config: Any, files: list[str], tests: list[str], digests: dict[str, str],
                     finder: MutantFinder, full: bool, failed, fixtures: Any = None,
-                    staged: bool = True) -> dict[str, Any]:
+                    staged: bool = True, phase=lambda name: None) -> dict[str, Any]:
     """Collect the files of ``tests`` (ids of the coverage run) in a new session and run them
     until the first failure (all of them with ``full``); the state in the isolated plugin's
     shape. With ``staged`` the files are collected one at a time, in the order of their first
@@ -144,7 +145,8 @@ def collect_and_run(config: Any, files: list[str], tests: list[str], digests: di
     collecting every file the import-time rule names would cost more than running it. A file
     collected after some tests ran is not what one collection of every file gives (pytest
     imports them all before the first test), so a failure from the second file on is marked
-    (`beyond_first_file`) for the caller to judge again with ``staged=False``."""
+    (`beyond_first_file`) for the caller to judge again with ``staged=False``. ``phase`` is
+    told when a collection (``"collect"``) and the tests of a stage (``"tests"``) start."""
     from _pytest.main import Session
     from _pytest.runner import runtestprotocol
 
@@ -161,7 +163,8 @@ def collect_and_run(config: Any, files: list[str], tests: list[str], digests: di
     for number, (stage_files, stage_tests) in enumerate(stages):
         try:
             testing += _run_stage(session, collected, state, stage_files, stage_tests, digests,
-                                  number == len(stages) - 1, full, failed, runtestprotocol)
+                                  number == len(stages) - 1, full, failed, runtestprotocol,
+                                  phase)
         except Exception:
             if number == 0:
                 raise
@@ -186,9 +189,11 @@ def beyond_first_file(state: dict[str, Any]) -> bool:
 
 def _run_stage(session: Any, collected: _Collected, state: dict[str, Any], files: list[str],
                tests: list[str], digests: dict[str, str], last: bool, full: bool, failed,
-               runtestprotocol) -> float:
+               runtestprotocol, phase) -> float:
     """Collect ``files`` into ``session`` and run ``tests`` of them; seconds spent in tests."""
+    phase(COLLECT)
     session.perform_collect(files, genitems=True)
+    phase(TESTS)
     state["collect_error"] = state["collect_error"] or collected.error
     items = resolve({item.nodeid: item for item in session.items}, tests, digests)
     testing = 0.0

@@ -12,12 +12,9 @@ not grow per mutant.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import json
 import os
-import select
-import signal
 import sys
 import time
 import warnings
@@ -25,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mutgate.execution import pytest_memo
+from mutgate.execution.child_wait import wait_for_child
 from mutgate.execution.limits import enter_test_child, memory_limit
 from mutgate.execution.swap import (
     FunctionIndex,
@@ -271,77 +269,6 @@ def _child(index: FunctionIndex, targets: list, tests: list, write_fd: int, limi
             status = 1
     finally:
         os._exit(status)
-
-
-def wait_for_child(read_fd: int, pid: int, timeout_s: float) -> dict | None:
-    """The child's report, a crash description, or None when it ran out of time."""
-    deadline = time.monotonic() + timeout_s
-    chunks: list[bytes] = []
-    timed_out = False
-    with os.fdopen(read_fd, "rb", buffering=0) as pipe:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                timed_out = True
-                break
-            ready, _, _ = select.select([pipe], [], [], remaining)
-            if not ready:
-                continue
-            chunk = pipe.read(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            if chunk.endswith(b"\n"):
-                break
-    if timed_out:
-        _kill(pid)
-        return None
-    data = b"".join(chunks).strip()
-    if data and data.endswith(b"}"):
-        # The child exits right after reporting: let its teardown overlap the next mutant.
-        _UNREAPED.append((pid, time.monotonic() + 5.0))
-        reap_finished()
-        return json.loads(data.decode())
-    _, wait_status = _reap(pid, deadline)
-    if data:
-        return json.loads(data.decode())
-    if os.WIFSIGNALED(wait_status):
-        return {"crash": f"test process killed by signal {os.WTERMSIG(wait_status)}"}
-    return {"crash": f"test process exited with code {os.WEXITSTATUS(wait_status)}"}
-
-
-_UNREAPED: list[tuple[int, float]] = []
-
-
-def reap_finished() -> None:
-    """Collect children that reported and exited; kill any that linger past their grace."""
-    for entry in list(_UNREAPED):
-        pid, deadline = entry
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done:
-            _UNREAPED.remove(entry)
-        elif time.monotonic() > deadline:
-            _kill(pid)
-            _UNREAPED.remove(entry)
-
-
-def _reap(pid: int, deadline: float) -> tuple[int, int]:
-    while True:
-        done, wait_status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return done, wait_status
-        if time.monotonic() > deadline + 1.0:
-            _kill(pid)
-            return os.waitpid(pid, 0)
-        time.sleep(0.0005)
-
-
-def _kill(pid: int) -> None:
-    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            target()
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
 
 
 def _default_multiprocessing() -> None:
