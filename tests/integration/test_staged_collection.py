@@ -1,12 +1,11 @@
-"""Static mutants collect their covering test files one at a time (`execution/reimport.py`).
+"""Static mutants collect the first test's file first (`execution/reimport.py`).
 
-A project whose module-level constants are covered by two test files through the import-time
-rule: the fast file first, the slow one second. The default mode must give the verdicts of the
-isolated reference, must not import the second file when the first one kills, and must leave
-between the files exactly what pytest leaves between two files of one collection: the first
-file's function fixtures torn down before the second is imported, a package fixture set up
-once. A conftest fixture must read the mutated module, though the child starts its session from
-the worker's fixture manager (`reimport.plugin_fixtures`).
+A project whose module-level constants are covered by three test files through the import-time
+rule: the fast file first, the slow ones after. The default mode must give the verdicts of the
+isolated reference, must not import the second file when the first one kills, and must import
+the others only as one collection of every file does: before any test ran, with a package
+fixture set up once. A conftest fixture must read the mutated module, though the child starts
+its session from the worker's fixture manager (`reimport.plugin_fixtures`).
 """
 
 from __future__ import annotations

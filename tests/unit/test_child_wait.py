@@ -63,3 +63,23 @@ def test_a_plain_limit_counts_everything() -> None:
 def test_a_child_that_exits_without_a_report_is_a_crash() -> None:
     read_fd, pid = _child([COLLECT])
     assert wait_for_child(read_fd, pid, 5.0) == {"crash": "test process exited with code 0"}
+
+
+def test_the_clock_says_what_each_phase_spent() -> None:
+    read_fd, pid = _child([0.3, TESTS, 0.1, COLLECT, 0.2, {"ran": 1}])
+    clock = PhaseClock({COLLECT: 5.0, TESTS: 5.0}, COLLECT)
+    assert wait_for_child(read_fd, pid, clock) == {"ran": 1}
+    assert 0.5 <= clock.spent(COLLECT) < 1.5
+    assert 0.1 <= clock.spent(TESTS) < 0.5
+
+
+def test_a_collection_seen_in_the_worker_bounds_the_next_ones(monkeypatch) -> None:
+    from mutgate.execution import fresh
+
+    monkeypatch.setattr(fresh, "_COLLECTED", {})
+    assert fresh._collect_limit("tests/test_a.py", 6.0) == 8.0  # start-up and 2 s
+    fresh._COLLECTED["tests/test_a.py"] = 0.5
+    assert fresh._collect_limit("tests/test_a.py", 6.0) == 3.5  # three times 0.5 s and 2 s
+    assert fresh._collect_limit("*", 6.0) == 8.0  # another collection: nothing seen yet
+    fresh._COLLECTED["*"] = 3.0
+    assert fresh._collect_limit("*", 6.0) == 8.0  # never above the start-up's limit

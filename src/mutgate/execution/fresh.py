@@ -48,15 +48,13 @@ def run_fresh(root: str, args: list[str], job: Job, source: str, startup_s: floa
     if not job.tests:
         return Result(job.mutant.id, NO_TESTS, detail=NO_USABLE_TESTS)
     started = time.perf_counter()
-    # Imports and collection get twice the coverage run's start-up; the tests, their own limit.
-    budgets = {COLLECT: 2 * startup_s + 2.0, TESTS: job.timeout_s + 1.0}
     if warm is not None and _WARM_PATH["usable"]:
         project = project_modules(root)  # here: the worker resolves module paths once
-        state = _reimport(warm, root, project, job, source, memory_limit_mb, budgets, True)
+        # The kill matrix runs every test: of every file, collected first.
+        state = _reimport(warm, root, project, job, source, memory_limit_mb, startup_s,
+                          not job.full)
         if state and reimport.beyond_first_file(state):
-            # Found after some tests ran and before other files were imported, which one
-            # collection of every file would not do: judged again that way.
-            state = _reimport(warm, root, project, job, source, memory_limit_mb, budgets,
+            state = _reimport(warm, root, project, job, source, memory_limit_mb, startup_s,
                               False)
         if not (state and state.get("unsupported")):
             _import_new_modules(state, root)
@@ -71,15 +69,18 @@ def run_fresh(root: str, args: list[str], job: Job, source: str, startup_s: floa
             _fresh_child(args, covering_test_files(job), root, spec_path, result_path, write_fd,
                          memory_limit(memory_limit_mb))
         os.close(write_fd)
-        state = wait_for_child(read_fd, pid, sum(budgets.values()))
+        state = wait_for_child(read_fd, pid, job.timeout_s + startup_s + 2.0)
     _import_new_modules(state, root)
     return verdict(job.mutant.id, state, started, "fresh", job.mutant.file)
 
 
 def _reimport(warm: Any, root: str, project: list[str], job: Job, source: str,
-              memory_limit_mb: int, budgets: dict[str, float], staged: bool) -> dict | None:
-    """The report of a child that runs ``job`` in a new collection of the warm session,
-    each phase within its budget."""
+              memory_limit_mb: int, startup_s: float, staged: bool) -> dict | None:
+    """The report of a child that runs ``job`` in a new collection of the warm session:
+    its tests within the job's limit, its imports and collection within `_collect_limit`."""
+    collects = reimport.collects(job.tests, staged)
+    clock = PhaseClock({COLLECT: _collect_limit(collects, startup_s),
+                        TESTS: job.timeout_s + 1.0}, COLLECT)
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # child: never returns
@@ -87,7 +88,23 @@ def _reimport(warm: Any, root: str, project: list[str], job: Job, source: str,
         _reimport_child(warm.session.config, root, project, job, job.mutant.apply_to(source),
                         write_fd, memory_limit(memory_limit_mb), staged)
     os.close(write_fd)
-    return wait_for_child(read_fd, pid, PhaseClock(budgets, COLLECT))
+    state = wait_for_child(read_fd, pid, clock)
+    if state is not None:
+        _COLLECTED[collects] = max(_COLLECTED.get(collects, 0.0), clock.spent(COLLECT))
+    return state
+
+
+def _collect_limit(collects: str, startup_s: float) -> float:
+    """Seconds a child may spend importing and collecting ``collects``: the coverage run's
+    start-up (which collected every file) and 2 s, or less once this worker has seen such a
+    collection: three times the longest seen and 2 s. A static mutant that loops at import
+    would otherwise hold a worker for the whole start-up of a large suite."""
+    seen = _COLLECTED.get(collects)
+    return startup_s + 2.0 if seen is None else min(startup_s + 2.0, 3 * seen + 2.0)
+
+
+#: The longest import and collection this worker's children took, by `reimport.collects`.
+_COLLECTED: dict[str, float] = {}
 
 
 #: Whether this worker's pytest lets a child collect anew in the configured session.

@@ -11,8 +11,10 @@ imports them again), loads the mutated module through an import hook, collects t
 test files in a new `Session`, and runs the covering items with pytest's run protocol. The
 report has the shape of the isolated plugin's, so one `isolated.verdict` judges both.
 
-Two things keep that cheap. The files are collected one at a time, each just before its tests
-run, so a mutant the first file kills never pays for the rest (`collect_and_run`). And the new
+Three things keep that cheap. A child first collects only the file of its first test and runs
+the tests at the head of its list in that file, so a mutant that file kills never pays for the
+rest; any other verdict is reached again with every covering file collected
+(`collect_and_run`). Only the test functions that run are collected (`_OnlyThese`). And the new
 session starts from the worker's fixture manager with the project's own fixtures taken out,
 instead of reading every plugin's fixtures again (`plugin_fixtures`).
 """
@@ -21,10 +23,13 @@ from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import itertools
 import os
 import sys
 import time
 from typing import Any
+
+import pytest
 
 from mutgate.execution.child_wait import COLLECT, TESTS
 from mutgate.test_identity import resolve
@@ -140,40 +145,34 @@ def collect_and_run(config: Any, files: list[str], tests: list[str], digests: di
                     staged: bool = True, phase=lambda name: None) -> dict[str, Any]:
     """Collect the files of ``tests`` (ids of the coverage run) in a new session and run them
     until the first failure (all of them with ``full``); the state in the isolated plugin's
-    shape. With ``staged`` the files are collected one at a time, in the order of their first
-    test, each just before its tests run: most static mutants fail the first test, and
-    collecting every file the import-time rule names would cost more than running it. A file
-    collected after some tests ran is not what one collection of every file gives (pytest
-    imports them all before the first test), so a failure from the second file on is marked
-    (`beyond_first_file`) for the caller to judge again with ``staged=False``. ``phase`` is
-    told when a collection (``"collect"``) and the tests of a stage (``"tests"``) start."""
+    shape. Only the test functions of ``tests`` are collected (`_OnlyThese`). With
+    ``staged`` only the file of the first test is collected, and only the tests that come
+    first in ``tests`` and are in that file run: most static mutants fail the first test, and
+    collecting every covering file would cost more than running it. When none of them fails
+    and other tests remain, the state is marked (`beyond_first_file`) for the caller to judge
+    the mutant again with ``staged=False``: pytest imports every test file before the first
+    test runs, and a file imported after another file's tests is not what it imports.
+    ``phase`` is told when the collection (``"collect"``) and the tests (``"tests"``) start."""
     from _pytest.main import Session
     from _pytest.runner import runtestprotocol
 
+    if staged:
+        files, run = [_file_of(tests[0])], _leading(tests)
+    else:
+        run = tests
     collected = _Collected()
     config.pluginmanager.register(collected, "mutgate-collected")
+    config.pluginmanager.register(_OnlyThese(run), "mutgate-only-these")
     sys.meta_path.insert(0, finder)
     state: dict[str, Any] = {"killed_by": None, "ran": 0, "collect_error": None,
                              "loaded": False, "internal_error": None, "exitstatus": 0,
                              "elsewhere": None, "killers": [] if full else None}
-    session = _staged_session(Session).from_config(config)
+    session = Session.from_config(config)
     _start(config, session, fixtures)
-    testing = 0.0
-    stages = _stages(files, tests, staged=staged and hasattr(Session, "_collect_path"))
-    for number, (stage_files, stage_tests) in enumerate(stages):
-        try:
-            testing += _run_stage(session, collected, state, stage_files, stage_tests, digests,
-                                  number == len(stages) - 1, full, failed, runtestprotocol,
-                                  phase)
-        except Exception:
-            if number == 0:
-                raise
-            state[_LATE] = True  # what one collection of every file would do is not known
-            break
-        if (state["killed_by"] or state["collect_error"]) and number > 0:
-            state[_LATE] = True
-        if not full and (state["killed_by"] or state["collect_error"]):
-            break
+    testing = _run(session, collected, state, files, run, digests, full, failed,
+                   runtestprotocol, phase)
+    if len(run) < len(tests) and not (state["killed_by"] or state["collect_error"]):
+        state[_LATE] = True
     state["loaded"] = finder.loaded
     state["tests_ms"] = testing * 1000
     return state
@@ -183,30 +182,58 @@ _LATE = "beyond_first_file"
 
 
 def beyond_first_file(state: dict[str, Any]) -> bool:
-    """Whether a staged child's verdict came from a file collected after tests had run."""
+    """Whether a staged child left tests of other files to a judgement with every file
+    collected."""
     return bool(state.get(_LATE))
 
 
-def _run_stage(session: Any, collected: _Collected, state: dict[str, Any], files: list[str],
-               tests: list[str], digests: dict[str, str], last: bool, full: bool, failed,
-               runtestprotocol, phase) -> float:
+def collects(tests: list[str], staged: bool) -> str:
+    """What a child collects for ``tests``: the first test's file when ``staged``, else
+    ``"*"``, every covering file."""
+    return _file_of(tests[0]) if staged else "*"
+
+
+def _file_of(test: str) -> str:
+    return test.split("::", 1)[0]
+
+
+def _leading(tests: list[str]) -> list[str]:
+    """The tests at the head of ``tests`` that are in the first test's file."""
+    first = _file_of(tests[0])
+    return list(itertools.takewhile(lambda test: _file_of(test) == first, tests))
+
+
+class _OnlyThese:
+    """Collects, of the test modules and classes, only what holds one of ``tests``: every
+    parametrization of their functions, and none of the other functions' items. A module's
+    and a class's fixtures are read as before; the other items would only be thrown away."""
+
+    def __init__(self, tests: list[str]) -> None:
+        self.wanted: set[str] = set()
+        for test in tests:
+            parts = test.split("[", 1)[0].split("::")
+            self.wanted.update("::".join(parts[:end]) for end in range(2, len(parts) + 1))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pycollect_makeitem(self, collector, name, obj):
+        if isinstance(collector, (pytest.Module, pytest.Class)) and (
+                f"{collector.nodeid}::{name}" not in self.wanted):
+            return []
+        return None
+
+
+def _run(session: Any, collected: _Collected, state: dict[str, Any], files: list[str],
+         tests: list[str], digests: dict[str, str], full: bool, failed, runtestprotocol,
+         phase) -> float:
     """Collect ``files`` into ``session`` and run ``tests`` of them; seconds spent in tests."""
     phase(COLLECT)
     session.perform_collect(files, genitems=True)
     phase(TESTS)
-    state["collect_error"] = state["collect_error"] or collected.error
+    state["collect_error"] = collected.error
     items = resolve({item.nodeid: item for item in session.items}, tests, digests)
     testing = 0.0
     for position, item in enumerate(items):
-        if position == 0 and state["ran"]:
-            session._setupstate.teardown_exact(item)
-        # Within a stage the next item is known. After the last item of the last stage
-        # nothing is torn down; after a stage's last item its test and module are (they
-        # belong to no later file), before the next file is imported.
-        if position + 1 < len(items):
-            nextitem = items[position + 1]
-        else:
-            nextitem = item if last else _file_node(item).parent
+        nextitem = items[position + 1] if position + 1 < len(items) else item
         state["ran"] += 1
         started = time.perf_counter()
         failing = failed(item, nextitem, runtestprotocol)
@@ -231,52 +258,3 @@ def _start(config: Any, session: Any, fixtures: Any) -> None:
     config.pluginmanager.register(fixtures, "funcmanage")
     others = config.pluginmanager.subset_hook_caller("pytest_sessionstart", [builtin])
     others(session=session)
-
-
-def _stages(files: list[str], tests: list[str], staged: bool) -> list[tuple[list[str], list[str]]]:
-    """Each file with its tests in their order, the file of the first test first; a single
-    stage of every file where this pytest cannot collect in stages."""
-    if not staged:
-        return [(files, tests)]
-    by_file: dict[str, list[str]] = {}
-    for test in tests:
-        by_file.setdefault(test.split("::", 1)[0], []).append(test)
-    return [([file], ids) for file, ids in by_file.items()]
-
-
-def _file_node(item: Any) -> Any:
-    """The collector of the file ``item`` was collected from."""
-    from _pytest.nodes import File
-
-    node = item
-    while node.parent is not None and not isinstance(node, File):
-        node = node.parent
-    return node
-
-
-def _staged_session(base: type) -> type:
-    """A `Session` whose directory collectors stay the same objects from one
-    ``perform_collect`` to the next: pytest's set-up state then keeps a shared directory or
-    package set up between files, as one collection would, instead of tearing it down and
-    running its package-scoped fixtures again."""
-
-    class StagedSession(base):  # type: ignore[misc, valid-type]
-        _paths: dict
-        _reports: dict
-
-        def _collect_path(self, path, path_cache):
-            if not hasattr(self, "_paths"):
-                self._paths = {}
-            return super()._collect_path(path, self._paths)
-
-        @property
-        def _collection_cache(self):
-            if not hasattr(self, "_reports"):
-                self._reports = {}
-            return self._reports
-
-        @_collection_cache.setter
-        def _collection_cache(self, value):
-            pass  # perform_collect clears it at its start and end
-
-    return StagedSession

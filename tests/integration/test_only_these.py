@@ -1,0 +1,80 @@
+"""A static mutant's child collects only the test functions it runs (`reimport._OnlyThese`),
+checked with a real pytest session in a pytester directory."""
+
+from __future__ import annotations
+
+import pytest
+
+from mutgate.execution.reimport import _OnlyThese
+
+pytest_plugins = ["pytester"]
+
+MODULE = """\
+import pytest
+
+COLLECTED = []
+
+
+@pytest.fixture
+def shared():
+    return 3
+
+
+def test_wanted(shared):
+    assert shared == 3
+
+
+@pytest.mark.parametrize("value", [1, 2, 3])
+def test_cases(value):
+    assert value
+
+
+def test_other():
+    assert True
+
+
+class TestGroup:
+    def test_in_group(self):
+        assert True
+
+    def test_not_in_group(self):
+        assert True
+
+    class TestInner:
+        def test_deep(self):
+            assert True
+
+
+class TestUnwanted:
+    def test_never(self):
+        assert True
+"""
+
+
+def collected(pytester: pytest.Pytester, tests: list[str]) -> list[str]:
+    pytester.makepyfile(test_mod=MODULE)
+    result = pytester.inline_run("--collect-only", plugins=[_OnlyThese(tests)])
+    return [item.nodeid for item in result.getcalls("pytest_collection_finish")[0]
+            .session.items]
+
+
+def test_only_the_named_functions_are_collected(pytester: pytest.Pytester) -> None:
+    assert collected(pytester, ["test_mod.py::test_wanted", "test_mod.py::TestGroup::test_in_group"]
+                     ) == ["test_mod.py::test_wanted", "test_mod.py::TestGroup::test_in_group"]
+
+
+def test_a_named_case_brings_every_case_of_its_function(pytester: pytest.Pytester) -> None:
+    # `resolve` finds a case whose parameters changed through its function's other cases.
+    assert collected(pytester, ["test_mod.py::test_cases[2]"]) == [
+        "test_mod.py::test_cases[1]", "test_mod.py::test_cases[2]", "test_mod.py::test_cases[3]"]
+
+
+def test_nested_classes_are_reached(pytester: pytest.Pytester) -> None:
+    assert collected(pytester, ["test_mod.py::TestGroup::TestInner::test_deep"]) == [
+        "test_mod.py::TestGroup::TestInner::test_deep"]
+
+
+def test_the_wanted_tests_still_pass_with_their_fixtures(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_mod=MODULE)
+    result = pytester.inline_run(plugins=[_OnlyThese(["test_mod.py::test_wanted"])])
+    result.assertoutcome(passed=1)
