@@ -72,14 +72,3 @@ def test_the_clock_says_what_each_phase_spent() -> None:
     assert 0.5 <= clock.spent(COLLECT) < 1.5
     assert 0.1 <= clock.spent(TESTS) < 0.5
 
-
-def test_a_collection_seen_in_the_worker_bounds_the_next_ones(monkeypatch) -> None:
-    from mutgate.execution import fresh
-
-    monkeypatch.setattr(fresh, "_COLLECTED", {})
-    assert fresh._collect_limit("tests/test_a.py", 6.0) == 8.0  # start-up and 2 s
-    fresh._COLLECTED["tests/test_a.py"] = 0.5
-    assert fresh._collect_limit("tests/test_a.py", 6.0) == 3.5  # three times 0.5 s and 2 s
-    assert fresh._collect_limit("*", 6.0) == 8.0  # another collection: nothing seen yet
-    fresh._COLLECTED["*"] = 3.0
-    assert fresh._collect_limit("*", 6.0) == 8.0  # never above the start-up's limit

@@ -76,11 +76,10 @@ def run_fresh(root: str, args: list[str], job: Job, source: str, startup_s: floa
 
 def _reimport(warm: Any, root: str, project: list[str], job: Job, source: str,
               memory_limit_mb: int, startup_s: float, staged: bool) -> dict | None:
-    """The report of a child that runs ``job`` in a new collection of the warm session:
-    its tests within the job's limit, its imports and collection within `_collect_limit`."""
-    collects = reimport.collects(job.tests, staged)
-    clock = PhaseClock({COLLECT: _collect_limit(collects, startup_s),
-                        TESTS: job.timeout_s + 1.0}, COLLECT)
+    """The report of a child that runs ``job`` in a new collection of the warm session: its
+    tests within the job's limit, its imports and collection within the coverage run's
+    start-up (which collected every file, under coverage) and 2 s."""
+    clock = PhaseClock({COLLECT: startup_s + 2.0, TESTS: job.timeout_s + 1.0}, COLLECT)
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # child: never returns
@@ -88,23 +87,7 @@ def _reimport(warm: Any, root: str, project: list[str], job: Job, source: str,
         _reimport_child(warm.session.config, root, project, job, job.mutant.apply_to(source),
                         write_fd, memory_limit(memory_limit_mb), staged)
     os.close(write_fd)
-    state = wait_for_child(read_fd, pid, clock)
-    if state is not None:
-        _COLLECTED[collects] = max(_COLLECTED.get(collects, 0.0), clock.spent(COLLECT))
-    return state
-
-
-def _collect_limit(collects: str, startup_s: float) -> float:
-    """Seconds a child may spend importing and collecting ``collects``: the coverage run's
-    start-up (which collected every file) and 2 s, or less once this worker has seen such a
-    collection: three times the longest seen and 2 s. A static mutant that loops at import
-    would otherwise hold a worker for the whole start-up of a large suite."""
-    seen = _COLLECTED.get(collects)
-    return startup_s + 2.0 if seen is None else min(startup_s + 2.0, 3 * seen + 2.0)
-
-
-#: The longest import and collection this worker's children took, by `reimport.collects`.
-_COLLECTED: dict[str, float] = {}
+    return wait_for_child(read_fd, pid, clock)
 
 
 #: Whether this worker's pytest lets a child collect anew in the configured session.

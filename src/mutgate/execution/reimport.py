@@ -187,12 +187,6 @@ def beyond_first_file(state: dict[str, Any]) -> bool:
     return bool(state.get(_LATE))
 
 
-def collects(tests: list[str], staged: bool) -> str:
-    """What a child collects for ``tests``: the first test's file when ``staged``, else
-    ``"*"``, every covering file."""
-    return _file_of(tests[0]) if staged else "*"
-
-
 def _file_of(test: str) -> str:
     return test.split("::", 1)[0]
 
