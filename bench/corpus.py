@@ -240,9 +240,11 @@ def copy_tree(source: Path, dest: Path) -> Path:
 
 
 def truth_check(py: str, root: Path, suspects: list[dict[str, Any]],
-                killed: list[dict[str, Any]], jobs: int) -> dict[str, Any]:
-    """Plain pytest on a mutated copy for every suspect: survivors and disagreements. First
-    the copy's sanity: it is what Python imports, it passes unmutated, a known kill fails."""
+                killed: list[dict[str, Any]], jobs: int,
+                static_kills: list[dict[str, Any]] = ()) -> dict[str, Any]:
+    """Plain pytest on a mutated copy for every suspect (survivors and disagreements) and
+    every one of ``static_kills``. First the copy's sanity: it is what Python imports, it
+    passes unmutated, a known kill fails."""
     started = time.perf_counter()
     scratch = Path(tempfile.mkdtemp(prefix="corpus-truth-"))
     try:
@@ -272,6 +274,11 @@ def truth_check(py: str, root: Path, suspects: list[dict[str, Any]],
                 check["suspects"] = dict(zip([m["id"] for m in suspects],
                                              pool.map(one, suspects, range(len(suspects))),
                                              strict=True))
+                offset = len(suspects)
+                check["static_kills"] = dict(zip(
+                    [m["id"] for m in static_kills],
+                    pool.map(one, static_kills, range(offset, offset + len(static_kills))),
+                    strict=True))
         check["valid"] = (check["imports_copy"] and unmutated["verdict"] == "passed"
                           and check.get("known_kill", {}).get("verdict", "detected") != "passed")
     finally:
@@ -304,8 +311,12 @@ def check_project(project: Project, args: argparse.Namespace, work: Path) -> dic
                       or i in {d["id"] for d in comparison["disagreements"]})
     killed = [m for i, m in sorted(fork_mutants.items()) if status[i] == ("killed", "killed")]
     killed.sort(key=lambda m: m["qualname"] == "<module>")  # a function's mutant first
+    # Fresh-path kills come from a child that collected only some test files: each is
+    # checked against the whole suite too.
+    static = [m for m in killed if m.get("path") == "fresh"]
+    static = static[::max(1, len(static) // max(1, args.static_kills))][:args.static_kills]
     truth = row["truth"] = truth_check(py, root, [either[i] for i in suspects], killed,
-                                       args.truth_jobs)
+                                       args.truth_jobs, static)
     plain = truth.get("suspects", {})
     for item in comparison["disagreements"]:
         item["plain"] = plain.get(item["id"])
@@ -319,12 +330,17 @@ def check_project(project: Project, args: argparse.Namespace, work: Path) -> dic
         for i in suspects if "survived" in status[i] and i in plain
         and plain[i]["verdict"] != "passed"]
     row["survivors"] = sum("survived" in status[i] for i in suspects)
+    checked = truth.get("static_kills", {})
+    row["static_kills_checked"] = len(checked)
+    row["false_kills"] = [describe(fork_mutants[i], killed_by=fork_mutants[i].get("killed_by"),
+                                   plain=plain_kill)
+                          for i, plain_kill in checked.items() if plain_kill["verdict"] == "passed"]
     return row
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    head = ("project", "layout", "mutants", "agree", "false surv", "tree same", "tracebacks",
-            "default s", "subproc s", "truth s")
+    head = ("project", "layout", "mutants", "agree", "false surv", "false static kills",
+            "tree same", "tracebacks", "default s", "subproc s", "truth s")
     lines = [head]
     for r in rows:
         modes = r.get("modes", {})
@@ -335,6 +351,8 @@ def table(rows: list[dict[str, Any]]) -> str:
             r["project"], r["layout"] + ("" if r["editable"] else " (non-ed.)"),
             str(r.get("mutants", "-")),
             f"{comp['agree']}/{comp['common']}" if comp else "-", surv,
+            (f"{len(r['false_kills'])}/{r['static_kills_checked']}"
+             if "false_kills" in r else "-"),
             ("yes" if not r["tree_changes"] else "NO") if "tree_changes" in r else "-",
             str(sum(m["tracebacks"] for m in modes.values())) if modes else "-",
             *(str(modes[k]["wall_s"]) if k in modes else "-" for k in ("default", "subprocess")),
@@ -355,6 +373,8 @@ def main() -> None:
     parser.add_argument("--seed", default="corpus")
     parser.add_argument("--jobs", type=int, default=0, help="mutgate -j (0: its default)")
     parser.add_argument("--truth-jobs", type=int, default=2, help="plain suites at once")
+    parser.add_argument("--static-kills", type=int, default=6,
+                        help="fresh-path kills per project checked with plain pytest too")
     parser.add_argument("--timeout", type=float, default=1800, help="per mutgate run, s")
     parser.add_argument("--workdir", type=Path, default=Path.home() / ".cache" / "mutgate-corpus")
     parser.add_argument("--output", type=Path, help="default: bench/results/corpus-<py>.json")
