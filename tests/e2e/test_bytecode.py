@@ -1,4 +1,4 @@
-"""End to end: with PYTHONDONTWRITEBYTECODE set, the run's processes keep their bytecode under
+"""End to end: with PYTHONDONTWRITEBYTECODE set, the run's processes keep pytest's rewrites under
 ``.mutgate/pycache`` (so only the first pytest process rewrites the tests), nothing lands in
 the project's tree, and no cached bytecode stands in for a mutant."""
 

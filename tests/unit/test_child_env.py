@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from mutgate.child_env import PYCACHE_DIR, child_environment, for_children
+from mutgate.rewrite_cache import ENV
 
 
 def test_an_unset_hash_seed_is_fixed_and_a_users_seed_is_kept(tmp_path):
@@ -13,11 +14,11 @@ def test_an_unset_hash_seed_is_fixed_and_a_users_seed_is_kept(tmp_path):
     assert child_environment({"PYTHONHASHSEED": "123"}, tmp_path) == {}
 
 
-def test_no_bytecode_becomes_bytecode_under_the_state_dir(tmp_path):
+def test_no_bytecode_keeps_only_pytests_rewrites_under_the_state_dir(tmp_path):
+    # The user's variable stays: the installed packages' pycs are read, none is written.
     changes = child_environment({"PYTHONHASHSEED": "1", "PYTHONDONTWRITEBYTECODE": "1"},
                                 tmp_path / ".mutgate")
-    assert changes == {"PYTHONDONTWRITEBYTECODE": None,
-                       "PYTHONPYCACHEPREFIX": str(tmp_path.resolve() / ".mutgate" / PYCACHE_DIR)}
+    assert changes == {ENV: str(tmp_path.resolve() / ".mutgate" / PYCACHE_DIR)}
 
 
 def test_a_users_pycache_prefix_or_an_empty_variable_is_left_alone(tmp_path):
@@ -31,10 +32,11 @@ def test_the_environment_is_restored_after_the_run(tmp_path, monkeypatch):
     monkeypatch.delenv("PYTHONHASHSEED", raising=False)
     monkeypatch.delenv("PYTHONPYCACHEPREFIX", raising=False)
     monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.delenv(ENV, raising=False)
     with for_children(Path(tmp_path)):
         assert os.environ["PYTHONHASHSEED"] == "0"
-        assert "PYTHONDONTWRITEBYTECODE" not in os.environ
-        assert os.environ["PYTHONPYCACHEPREFIX"].endswith(PYCACHE_DIR)
+        assert os.environ["PYTHONDONTWRITEBYTECODE"] == "1"
+        assert os.environ[ENV].endswith(PYCACHE_DIR)
     assert "PYTHONHASHSEED" not in os.environ
     assert os.environ["PYTHONDONTWRITEBYTECODE"] == "1"
-    assert "PYTHONPYCACHEPREFIX" not in os.environ
+    assert ENV not in os.environ

@@ -21,6 +21,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+from mutgate import rewrite_cache
 from mutgate.execution import pytest_memo
 from mutgate.execution.child_wait import wait_for_child
 from mutgate.execution.limits import enter_test_child, memory_limit
@@ -81,6 +82,7 @@ class WarmSession:
             sys.path.insert(0, root)  # as `python -m pytest` does in the coverage run
         _silence_stdio()
         _default_multiprocessing()
+        rewrite_cache.install()
         pytest_memo.install(root)
         config = _prepareconfig([*args, "-s", "-q"], plugins=None)
         config._do_configure()

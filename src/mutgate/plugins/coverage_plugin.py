@@ -21,10 +21,11 @@ import time
 import coverage
 import pytest
 
-from mutgate import coverage_progress, tree_writes
+from mutgate import coverage_progress, rewrite_cache, tree_writes
 from mutgate.module_names import module_files
 from mutgate.test_identity import param_digest, resolve
 
+rewrite_cache.install()  # before any conftest, test module or plugin package is rewritten
 _cov = coverage.Coverage(
     data_file=os.environ["MUTGATE_COV_DATA"],
     include=json.loads(os.environ["MUTGATE_COV_INCLUDE"]),

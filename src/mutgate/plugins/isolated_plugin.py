@@ -17,7 +17,10 @@ import time
 
 import pytest
 
+from mutgate import rewrite_cache
 from mutgate.test_identity import resolve
+
+rewrite_cache.install()  # before any conftest, test module or plugin package is rewritten
 
 with open(os.environ["MUTGATE_MUTANT_SPEC"], encoding="utf-8") as _handle:
     _SPEC = json.load(_handle)
