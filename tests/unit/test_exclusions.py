@@ -39,3 +39,20 @@ def test_a_coveragerc_comes_first(tmp_path):
         '[tool.coverage.report]\nexclude_also = ["log_it"]\n', encoding="utf-8")
     # exclude_lines replaces the defaults: the pragma no longer excludes.
     assert excluded_lines(SOURCE, exclusion_regex(tmp_path)) == {11}
+
+
+def test_a_source_no_pattern_matches_gives_what_coverage_gives(tmp_path):
+    from coverage.python import PythonParser
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.coverage.report]\nexclude_also = ["^\\\\s*raise NotImplementedError$"]\n',
+        encoding="utf-8")
+    regex = exclusion_regex(tmp_path)
+    plain = SOURCE.replace("  # pragma: no cover", "")
+    stub = plain + "\n\ndef later():\n    raise NotImplementedError\n"
+    for source in (plain, stub, SOURCE):
+        parser = PythonParser(text=source, exclude=regex)
+        parser.parse_source()
+        assert excluded_lines(source, regex) == set(parser.excluded), source
+    assert excluded_lines(plain, regex) == set()
+    assert excluded_lines(stub, regex) == {15}
