@@ -53,7 +53,7 @@ class TestUnwanted:
 
 def collected(pytester: pytest.Pytester, tests: list[str]) -> list[str]:
     pytester.makepyfile(test_mod=MODULE)
-    result = pytester.inline_run("--collect-only", plugins=[_OnlyThese(tests)])
+    result = pytester.inline_run("--collect-only", plugins=[_OnlyThese(tests, pytester.path)])
     return [item.nodeid for item in result.getcalls("pytest_collection_finish")[0]
             .session.items]
 
@@ -61,6 +61,15 @@ def collected(pytester: pytest.Pytester, tests: list[str]) -> list[str]:
 def test_only_the_named_functions_are_collected(pytester: pytest.Pytester) -> None:
     assert collected(pytester, ["test_mod.py::test_wanted", "test_mod.py::TestGroup::test_in_group"]
                      ) == ["test_mod.py::test_wanted", "test_mod.py::TestGroup::test_in_group"]
+
+
+def test_other_files_and_directories_are_not_collected(pytester: pytest.Pytester) -> None:
+    # Collecting the whole directory: a file that cannot even be imported is never looked at.
+    pytester.makepyfile(test_broken="raise RuntimeError('imported')\n")
+    pytester.mkpydir("sub").joinpath("test_deeper.py").write_text("def test_x():\n    pass\n")
+    assert collected(pytester, ["test_mod.py::test_other"]) == ["test_mod.py::test_other"]
+    reached = collected(pytester, ["sub/test_deeper.py::test_x"])
+    assert reached == ["sub/test_deeper.py::test_x"]
 
 
 def test_a_named_case_brings_every_case_of_its_function(pytester: pytest.Pytester) -> None:
@@ -76,5 +85,6 @@ def test_nested_classes_are_reached(pytester: pytest.Pytester) -> None:
 
 def test_the_wanted_tests_still_pass_with_their_fixtures(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_mod=MODULE)
-    result = pytester.inline_run(plugins=[_OnlyThese(["test_mod.py::test_wanted"])])
+    result = pytester.inline_run(
+        plugins=[_OnlyThese(["test_mod.py::test_wanted"], pytester.path)])
     result.assertoutcome(passed=1)

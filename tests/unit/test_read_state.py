@@ -22,3 +22,11 @@ def test_no_state_means_pytest_stopped_early_and_says_so(tmp_path: Path) -> None
                   "(e.g. a conftest failed to import)")
     assert read_state(str(tmp_path / "missing.json"), -9) == {
         "crash": "test process killed by signal 9"}
+
+
+def test_a_child_that_lost_a_file_of_its_tests_gives_no_verdict() -> None:
+    state = {"killed_by": None, "ran": 0, "collect_error": None, "loaded": True,
+             "lost": "tests/test_a.py"}
+    result = verdict("abc", state, 0.0, "fresh")
+    assert result.status == "error"
+    assert "tests/test_a.py" in result.detail

@@ -70,6 +70,10 @@ def verdict(mutant_id: str, state: dict | None, started: float, path: str = "sub
                   + (f" (they loaded {where})" if where else "")
                   + ": its mutant reached no test")
         return Result(mutant_id, ERROR, None, state["ran"], duration, detail=detail, path=path)
+    if state.get("lost"):
+        detail = (f"the test process did not collect {state['lost']}, a file of its covering "
+                  "tests, so no verdict is given")
+        return Result(mutant_id, ERROR, None, state["ran"], duration, detail=detail, path=path)
     if state["killed_by"]:
         return Result(mutant_id, KILLED, state["killed_by"], state["ran"], duration, path=path,
                       killers=state.get("killers"), tests_ms=state.get("tests_ms"))

@@ -27,6 +27,7 @@ import itertools
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -65,14 +66,17 @@ class _MutantLoader(importlib.machinery.SourceFileLoader):
 
 
 class _Collected:
-    """The first collection error of the new session."""
+    """The first collection error of the new session, and the files it collected."""
 
     def __init__(self) -> None:
         self.error: str | None = None
+        self.files: set[str] = set()
 
     def pytest_collectreport(self, report) -> None:
         if report.failed and self.error is None:
             self.error = report.nodeid or "<collection>"
+        if report.nodeid and "::" not in report.nodeid:
+            self.files.add(report.nodeid)
 
 
 class Unsuitable(Exception):
@@ -162,7 +166,7 @@ def collect_and_run(config: Any, files: list[str], tests: list[str], digests: di
         run = tests
     collected = _Collected()
     config.pluginmanager.register(collected, "mutgate-collected")
-    config.pluginmanager.register(_OnlyThese(run), "mutgate-only-these")
+    config.pluginmanager.register(_OnlyThese(run, config.rootpath), "mutgate-only-these")
     sys.meta_path.insert(0, finder)
     state: dict[str, Any] = {"killed_by": None, "ran": 0, "collect_error": None,
                              "loaded": False, "internal_error": None, "exitstatus": 0,
@@ -198,15 +202,26 @@ def _leading(tests: list[str]) -> list[str]:
 
 
 class _OnlyThese:
-    """Collects, of the test modules and classes, only what holds one of ``tests``: every
-    parametrization of their functions, and none of the other functions' items. A module's
-    and a class's fixtures are read as before; the other items would only be thrown away."""
+    """Collects only what holds one of ``tests``: of the directories, the files of those tests
+    (and every conftest and package ``__init__``); of the test modules and classes, every
+    parametrization of their functions and none of the other functions' items. A module's and
+    a class's fixtures are read as before; the rest would only be thrown away."""
 
-    def __init__(self, tests: list[str]) -> None:
+    def __init__(self, tests: list[str], rootpath: Path) -> None:
         self.wanted: set[str] = set()
+        self.paths: set[Path] = set()
         for test in tests:
             parts = test.split("[", 1)[0].split("::")
             self.wanted.update("::".join(parts[:end]) for end in range(2, len(parts) + 1))
+            path = Path(os.path.normpath(rootpath / parts[0]))
+            self.paths.add(path)
+            self.paths.update(path.parents)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_ignore_collect(self, collection_path: Path, config):
+        if collection_path.name in ("conftest.py", "__init__.py"):
+            return None
+        return None if Path(os.path.normpath(collection_path)) in self.paths else True
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pycollect_makeitem(self, collector, name, obj):
@@ -225,6 +240,10 @@ def _run(session: Any, collected: _Collected, state: dict[str, Any], files: list
     phase(TESTS)
     state["collect_error"] = collected.error
     items = resolve({item.nodeid: item for item in session.items}, tests, digests)
+    lost = sorted({_file_of(test) for test in tests} - collected.files)
+    if lost:  # never a verdict from fewer files than asked for
+        state["lost"] = lost[0]
+        return 0.0
     testing = 0.0
     for position, item in enumerate(items):
         nextitem = items[position + 1] if position + 1 < len(items) else item
