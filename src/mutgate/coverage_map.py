@@ -29,6 +29,7 @@ IMPORT_TIME = ""  # coverage's default context: lines run outside any test (impo
 COLLECT_CONTEXT = "mutgate-collect:"  # + a test module's node id: lines run while collecting it
 IMPORTS_FILE = "imports.json"  # which module imports which (mutgate.plugins.import_graph)
 MAP_FILE = "coverage-map.json"
+COLLECTED_FILE = "coverage-collected"  # the coverage run creates it once its tests are collected
 MAP_VERSION = 8
 
 
@@ -329,7 +330,8 @@ def _run_suite(config: Config, chosen: dict | None, progress: Callable[..., None
     tests_file = config.state_dir / "coverage-tests.json"
     select_file = config.state_dir / "coverage-select.json"
     counts_file = config.state_dir / "coverage-progress"
-    for stale in (data_file, tests_file, select_file, counts_file):
+    collected_file = config.state_dir / COLLECTED_FILE
+    for stale in (data_file, tests_file, select_file, counts_file, collected_file):
         stale.unlink(missing_ok=True)
     include = []
     for path in config.paths:
@@ -339,7 +341,7 @@ def _run_suite(config: Config, chosen: dict | None, progress: Callable[..., None
     env.update({
         "MUTGATE_COV_DATA": str(data_file),
         "MUTGATE_COV_INCLUDE": json.dumps(include), "MUTGATE_COLLECT_CONTEXT": COLLECT_CONTEXT,
-        "MUTGATE_COV_TESTS": str(tests_file),
+        "MUTGATE_COV_TESTS": str(tests_file), "MUTGATE_COV_COLLECTED": str(collected_file),
         # sysmon (3.12+) records only the first context per line: force the C tracer.
         "COVERAGE_CORE": "ctrace",
     })

@@ -29,6 +29,7 @@ from mutgate.mutant import Mutant
 from mutgate.outcome import DETECTED, SKIPPED, SURVIVED
 from mutgate.pytest_collection import config_words, names_a_path, pytest_config
 from mutgate.reuse import fingerprint, suite_hash
+from mutgate.rewrite_cache import ENV as REWRITE_CACHE
 from mutgate.sources import check_syntax, collected_test_files, read_source, source_files
 from mutgate.stats import wilson_interval
 from mutgate.store import Result, Store
@@ -113,12 +114,17 @@ class _Meanwhile:
     test sessions (when mutants are likely to run) and a thread parses the files to mutate (a
     PR check only its changed files; test files are left out later, once they are known).
     It starts once the subprocess runs, so that importing loky and libcst (~0.7 s) does not
-    delay it, or after the map when no coverage run was needed."""
+    delay it, or after the map when no coverage run was needed. On a first run with bytecode
+    writing off, the workers wait until the coverage run has collected its tests: by then it
+    has rewritten them and the plugins into the state directory (`rewrite_cache.py`) once,
+    for all three processes, instead of all three doing it at once on two cores."""
 
     def __init__(self, config: Config, prepared: _Prepared) -> None:
         self.config, self.prepared = config, prepared
         self.stop = threading.Event()
+        self.mapped = threading.Event()
         self.parsing: ThreadPoolExecutor | None = None
+        self.waiting: threading.Thread | None = None
         self.workers = False
 
     def start(self) -> None:
@@ -127,15 +133,37 @@ class _Meanwhile:
         self.parsing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mutgate-parse")
         self.premade = self.parsing.submit(_premake, self.config.root, self.prepared.early,
                                            self.stop)
-        self.workers = bool(self.prepared.early) and start_workers(
-            self.config, self.prepared.worker_key, self.prepared.jobs)
+        if not self.prepared.early:
+            return
+        cache = os.environ.get(REWRITE_CACHE)
+        if cache and not Path(cache).exists():
+            self.waiting = threading.Thread(target=self._after_collection, daemon=True,
+                                            name="mutgate-workers")
+            self.waiting.start()
+        else:
+            self._start_workers()
+
+    def _start_workers(self) -> None:
+        self.workers = start_workers(self.config, self.prepared.worker_key, self.prepared.jobs)
+
+    def _after_collection(self) -> None:
+        collected = self.config.state_dir / coverage_map.COLLECTED_FILE
+        while not (self.stop.is_set() or self.mapped.is_set() or collected.exists()):
+            self.stop.wait(0.02)
+        if not self.stop.is_set():
+            self._start_workers()
 
     def parsed(self) -> dict[str, list[Mutant]]:
         self.start()
+        self.mapped.set()
+        if self.waiting is not None:
+            self.waiting.join()
         return self.premade.result()
 
     def close(self) -> None:
         self.stop.set()
+        if self.waiting is not None:
+            self.waiting.join()
         if self.parsing is not None:
             self.parsing.shutdown(wait=False, cancel_futures=True)
         if self.workers:

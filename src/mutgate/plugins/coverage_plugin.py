@@ -156,6 +156,8 @@ def _defining_file(item) -> str | None:
 def pytest_collection_finish(session):
     if _counts is not None:  # what runs, after any deselection
         _counts.start(len(session.items))
+    if os.environ.get("MUTGATE_COV_COLLECTED"):  # mutgate may start its workers now
+        open(os.environ["MUTGATE_COV_COLLECTED"], "w").close()
     for item in session.items:
         _tests.setdefault(item.nodeid, {"duration": 0.0, "outcome": "not-run"})
         digest = param_digest(item)
