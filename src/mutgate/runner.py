@@ -125,6 +125,7 @@ class _Meanwhile:
         self.mapped = threading.Event()
         self.parsing: ThreadPoolExecutor | None = None
         self.waiting: threading.Thread | None = None
+        self.failed: BaseException | None = None
         self.workers = False
 
     def start(self) -> None:
@@ -151,13 +152,18 @@ class _Meanwhile:
         while not (self.stop.is_set() or self.mapped.is_set() or collected.exists()):
             self.stop.wait(0.02)
         if not self.stop.is_set():
-            self._start_workers()
+            try:
+                self._start_workers()
+            except BaseException as exc:  # raised in the run's own thread by `parsed`
+                self.failed = exc
 
     def parsed(self) -> dict[str, list[Mutant]]:
         self.start()
         self.mapped.set()
         if self.waiting is not None:
             self.waiting.join()
+            if self.failed is not None:
+                raise self.failed
         return self.premade.result()
 
     def close(self) -> None:

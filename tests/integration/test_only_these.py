@@ -88,3 +88,21 @@ def test_the_wanted_tests_still_pass_with_their_fixtures(pytester: pytest.Pytest
     result = pytester.inline_run(
         plugins=[_OnlyThese(["test_mod.py::test_wanted"], pytester.path)])
     result.assertoutcome(passed=1)
+
+
+def test_a_bracket_in_a_directory_name_is_not_a_parameter(pytester: pytest.Pytester) -> None:
+    pytester.mkdir("data[v1]").joinpath("test_a.py").write_text(
+        "import pytest\n\n\n@pytest.mark.parametrize('n', [1, 2])\ndef test_x(n):\n    pass\n")
+    assert collected(pytester, ["data[v1]/test_a.py::test_x[1]"]) == [
+        "data[v1]/test_a.py::test_x[1]", "data[v1]/test_a.py::test_x[2]"]
+
+
+def test_without_items_every_function_of_the_files_is_collected(pytester: pytest.Pytester
+                                                                 ) -> None:
+    # The judgement with every file collected generates every item, as pytest does: a
+    # parametrization the mutant breaks is a collection error there.
+    pytester.makepyfile(test_mod=MODULE, test_broken="raise RuntimeError('imported')\n")
+    result = pytester.inline_run("--collect-only", plugins=[
+        _OnlyThese(["test_mod.py::test_other"], pytester.path, items=False)])
+    ids = [item.nodeid for item in result.getcalls("pytest_collection_finish")[0].session.items]
+    assert len(ids) == 9 and "test_mod.py::TestUnwanted::test_never" in ids

@@ -56,5 +56,5 @@ def test_a_changed_test_file_is_rewritten_again(tmp_path) -> None:
     test.write_text("def test_one():\n    assert 1 + 1 == 2\n")
     cache = tmp_path / "pycache"
     assert run(root, cache).returncode == 0
-    test.write_text("def test_one():\n    assert 1 + 1 == 3\n")
+    test.write_text("def test_one():\n    assert 1 + 1 == 23\n")  # a new size: stale either way
     assert run(root, cache).returncode == 1

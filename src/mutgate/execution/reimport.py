@@ -166,7 +166,11 @@ def collect_and_run(config: Any, files: list[str], tests: list[str], digests: di
         run = tests
     collected = _Collected()
     config.pluginmanager.register(collected, "mutgate-collected")
-    config.pluginmanager.register(_OnlyThese(run, config.rootpath), "mutgate-only-these")
+    # Only the leading run leaves out the other functions' items: its only final verdict is a
+    # failing test. A judgement with every file collected generates every item, as pytest
+    # does, so a mutant that breaks another function's parametrization is a collection error.
+    config.pluginmanager.register(_OnlyThese(run, config.rootpath, items=staged),
+                                  "mutgate-only-these")
     sys.meta_path.insert(0, finder)
     state: dict[str, Any] = {"killed_by": None, "ran": 0, "collect_error": None,
                              "loaded": False, "internal_error": None, "exitstatus": 0,
@@ -207,13 +211,15 @@ class _OnlyThese:
     parametrization of their functions and none of the other functions' items. A module's and
     a class's fixtures are read as before; the rest would only be thrown away."""
 
-    def __init__(self, tests: list[str], rootpath: Path) -> None:
+    def __init__(self, tests: list[str], rootpath: Path, items: bool = True) -> None:
+        self.items = items
         self.wanted: set[str] = set()
         self.paths: set[Path] = set()
         for test in tests:
-            parts = test.split("[", 1)[0].split("::")
+            file = _file_of(test)
+            parts = [file, *test[len(file) + 2:].split("[", 1)[0].split("::")]
             self.wanted.update("::".join(parts[:end]) for end in range(2, len(parts) + 1))
-            path = Path(os.path.normpath(rootpath / parts[0]))
+            path = Path(os.path.normpath(rootpath / file))
             self.paths.add(path)
             self.paths.update(path.parents)
 
@@ -225,7 +231,7 @@ class _OnlyThese:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pycollect_makeitem(self, collector, name, obj):
-        if isinstance(collector, (pytest.Module, pytest.Class)) and (
+        if self.items and isinstance(collector, (pytest.Module, pytest.Class)) and (
                 f"{collector.nodeid}::{name}" not in self.wanted):
             return []
         return None
@@ -236,7 +242,16 @@ def _run(session: Any, collected: _Collected, state: dict[str, Any], files: list
          phase) -> float:
     """Collect ``files`` into ``session`` and run ``tests`` of them; seconds spent in tests."""
     phase(COLLECT)
-    session.perform_collect(files, genitems=True)
+    # Node ids are relative to pytest's rootdir, which need not be where it was started.
+    try:
+        session.perform_collect([str(session.config.rootpath / f) for f in files],
+                                genitems=True)
+    except pytest.UsageError:
+        # A file whose collection failed (a conftest the mutant breaks) is not found either:
+        # that is the collection error plain pytest reports. Any other is mutgate's to say.
+        if collected.error is None:
+            state["lost"] = files[0]
+            return 0.0
     phase(TESTS)
     state["collect_error"] = collected.error
     items = resolve({item.nodeid: item for item in session.items}, tests, digests)
