@@ -58,4 +58,5 @@ PROJECTS = (
     Project("click", "8.5.1", "src", "heavy parametrize, conftest fixtures, warnings=error"),
     Project("xmltodict", "1.0.4", "module", "one top-level module, tests/ as a package"),
     Project("pathspec", "1.1.1", "flat", "unittest suite in numbered files, many backends"),
+    Project("idna", "3.20", "flat", "large generated tables at module level (static mutants)"),
 )
