@@ -14,7 +14,8 @@ report has the shape of the isolated plugin's, so one `isolated.verdict` judges 
 Three things keep that cheap. A child first collects only the file of its first test and runs
 the tests at the head of its list in that file, so a mutant that file kills never pays for the
 rest; any other verdict is reached again with every covering file collected
-(`collect_and_run`). Only the test functions that run are collected (`_OnlyThese`). And the new
+(`collect_and_run`). Only the files of the tests that run are collected, and in that first
+step only their functions (`_OnlyThese`). And the new
 session starts from the worker's fixture manager with the project's own fixtures taken out,
 instead of reading every plugin's fixtures again (`plugin_fixtures`).
 """
@@ -149,13 +150,14 @@ def collect_and_run(config: Any, files: list[str], tests: list[str], digests: di
                     staged: bool = True, phase=lambda name: None) -> dict[str, Any]:
     """Collect the files of ``tests`` (ids of the coverage run) in a new session and run them
     until the first failure (all of them with ``full``); the state in the isolated plugin's
-    shape. Only the test functions of ``tests`` are collected (`_OnlyThese`). With
-    ``staged`` only the file of the first test is collected, and only the tests that come
-    first in ``tests`` and are in that file run: most static mutants fail the first test, and
-    collecting every covering file would cost more than running it. When none of them fails
-    and other tests remain, the state is marked (`beyond_first_file`) for the caller to judge
-    the mutant again with ``staged=False``: pytest imports every test file before the first
-    test runs, and a file imported after another file's tests is not what it imports.
+    shape. Only the files of ``tests`` are collected (`_OnlyThese`). With ``staged`` only
+    the file of the first test is collected, only its functions that run, and only the tests
+    that come first in ``tests`` and are in that file run: most static mutants fail the first
+    test, and collecting every covering file would cost more than running it. When none of
+    them fails and other tests remain, the state is marked (`beyond_first_file`) for the
+    caller to judge the mutant again with ``staged=False``: pytest imports every test file
+    before the first test runs, and a file imported after another file's tests is not what
+    it imports.
     ``phase`` is told when the collection (``"collect"``) and the tests (``"tests"``) start."""
     from _pytest.main import Session
     from _pytest.runner import runtestprotocol
@@ -254,6 +256,8 @@ def _run(session: Any, collected: _Collected, state: dict[str, Any], files: list
             return 0.0
     phase(TESTS)
     state["collect_error"] = collected.error
+    if collected.error:  # pytest runs no test after a collection error
+        return 0.0
     items = resolve({item.nodeid: item for item in session.items}, tests, digests)
     lost = sorted({_file_of(test) for test in tests} - collected.files)
     if lost:  # never a verdict from fewer files than asked for
