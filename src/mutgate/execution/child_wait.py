@@ -29,7 +29,6 @@ class PhaseClock:
     """The seconds each phase of a child may take, spent only while the child is in it."""
 
     def __init__(self, budgets: dict[str, float], first: str) -> None:
-        self.budgets = dict(budgets)
         self.left = dict(budgets)
         self.phase = first
         self.since = time.monotonic()
@@ -40,11 +39,6 @@ class PhaseClock:
         now = time.monotonic()
         self.left[self.phase] -= now - self.since
         self.phase, self.since = phase, now
-
-    def spent(self, phase: str) -> float:
-        """Seconds spent in ``phase`` so far."""
-        spent = self.budgets[phase] - self.left[phase]
-        return spent + (time.monotonic() - self.since if phase == self.phase else 0.0)
 
     def deadline(self) -> float:
         return self.since + self.left[self.phase]
