@@ -3,6 +3,8 @@ checked with a real pytest session in a pytester directory."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mutgate.execution.reimport import _OnlyThese
@@ -106,3 +108,19 @@ def test_without_items_every_function_of_the_files_is_collected(pytester: pytest
         _OnlyThese(["test_mod.py::test_other"], pytester.path, items=False)])
     ids = [item.nodeid for item in result.getcalls("pytest_collection_finish")[0].session.items]
     assert len(ids) == 9 and "test_mod.py::TestUnwanted::test_never" in ids
+
+
+def test_retargeting_takes_other_functions_of_the_same_files_until_items_are_made() -> None:
+    only = _OnlyThese(["tests/test_a.py::test_one"], Path("/r"))
+    assert only.retarget(["tests/test_a.py::test_two"])
+    assert only.wanted == {"tests/test_a.py::test_two"}
+    assert not only.retarget(["tests/test_b.py::test_two"])  # another file
+    only.asked = 1  # a function was already kept or left out
+    assert not only.retarget(["tests/test_a.py::test_three"])
+    assert only.retarget(["tests/test_a.py::test_two"])  # what it chose by
+
+
+def test_without_items_retargeting_after_items_were_made_is_harmless() -> None:
+    only = _OnlyThese(["tests/test_a.py::test_one"], Path("/r"), items=False)
+    only.asked = 3
+    assert only.retarget(["tests/test_a.py::test_two"])

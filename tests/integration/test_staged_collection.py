@@ -13,10 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from mutgate.config import load_config
-from mutgate.runner import Selection, run
-from mutgate.store import Store
+from helpers.runs import mutants_of_run
 
 pytestmark = pytest.mark.usefixtures("fast_pytest_subprocesses")
 
@@ -132,15 +129,10 @@ EXPECTED = {
 
 
 def verdicts(root: Path, isolation: str) -> dict[tuple[str, str], dict]:
-    outcome = run(load_config(root, {"jobs": 1, "isolation": isolation}), Selection(reuse=False))
-    store = Store.open(root / ".mutgate", must_exist=True)
-    try:
-        results = store.results_dict(outcome.run_id)
-    finally:
-        store.close()
     lines = CONSTS.splitlines()
     return {(lines[m["line"] - 1].split(" ")[0], m["original"]): m
-            for m in results["mutants"] if m["file"] == "pkg/consts.py"}
+            for m in mutants_of_run(root, {"jobs": 1, "isolation": isolation})
+            if m["file"] == "pkg/consts.py"}
 
 
 @pytest.fixture(scope="module")

@@ -2,30 +2,48 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import time
 
-from mutgate.execution.child_wait import COLLECT, TESTS, PhaseClock, mark, wait_for_child
+from mutgate.execution.child_wait import (
+    COLLECT,
+    TESTS,
+    PhaseClock,
+    announce,
+    mark,
+    relay_exit,
+    wait_for_child,
+)
 
 
 def _child(steps) -> tuple[int, int]:
     """Fork a child that runs ``steps`` (phase names to mark, seconds to sleep, a dict to
-    report) and exits."""
+    report, "announce", "crash") and exits."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(read_fd)
-        for step in steps:
-            if isinstance(step, str):
-                mark(write_fd, step)
-            elif isinstance(step, dict):
-                os.write(write_fd, json.dumps(step).encode() + b"\n")
-            else:
-                time.sleep(step)
+        _take(steps, write_fd)
         os._exit(0)
     os.close(write_fd)
     return read_fd, pid
+
+
+def _take(steps, write_fd: int) -> None:
+    for step in steps:
+        if step == "announce":
+            announce(write_fd)
+        elif step == "crash":
+            os.kill(os.getpid(), signal.SIGKILL)
+        elif isinstance(step, str):
+            mark(write_fd, step)
+        elif isinstance(step, dict):
+            os.write(write_fd, json.dumps(step).encode() + b"\n")
+        else:
+            time.sleep(step)
 
 
 def test_a_report_after_phase_lines_is_the_report() -> None:
@@ -64,3 +82,52 @@ def test_a_child_that_exits_without_a_report_is_a_crash() -> None:
     read_fd, pid = _child([COLLECT])
     assert wait_for_child(read_fd, pid, 5.0) == {"crash": "test process exited with code 0"}
 
+
+
+def _grandchild(steps, relay: bool = True) -> tuple[int, int]:
+    """Fork a child that forks a grandchild running ``steps`` (as `_child`),
+    then, with ``relay``, says how the grandchild ended: as a template and its children do."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        inner = os.fork()
+        if inner == 0:
+            _take(steps, write_fd)
+            os._exit(0)
+        _, status = os.waitpid(inner, 0)
+        if relay:
+            with contextlib.suppress(OSError):
+                relay_exit(write_fd, status)
+        os._exit(0)
+    os.close(write_fd)
+    return read_fd, pid
+
+
+def test_an_announced_grandchild_reports_as_a_child_does() -> None:
+    read_fd, pid = _grandchild(["announce", TESTS, {"killed_by": "t::b", "ran": 2}])
+    assert wait_for_child(read_fd, pid, PhaseClock({COLLECT: 5, TESTS: 5}, COLLECT)) == {
+        "killed_by": "t::b", "ran": 2}
+    os.waitpid(pid, 0)
+
+
+def test_a_grandchild_that_dies_without_a_report_is_a_crash_its_parent_relays() -> None:
+    read_fd, pid = _grandchild(["announce", TESTS, "crash"])
+    assert wait_for_child(read_fd, pid, 5.0) == {
+        "crash": f"test process killed by signal {int(signal.SIGKILL)}"}
+    os.waitpid(pid, 0)
+
+
+def test_a_timeout_kills_the_announced_grandchild_not_its_parent() -> None:
+    read_fd, pid = _grandchild(["announce", TESTS, 30, {"ran": 1}])
+    started = time.monotonic()
+    assert wait_for_child(read_fd, pid, PhaseClock({COLLECT: 5, TESTS: 0.5}, COLLECT)) is None
+    # The parent outlives the grandchild: it relays its end and exits by itself.
+    assert os.waitpid(pid, 0)[0] == pid
+    assert time.monotonic() - started < 5
+
+
+def test_a_grandchild_gone_with_nothing_said_is_never_a_report() -> None:
+    read_fd, pid = _grandchild(["announce", "crash"], relay=False)
+    assert wait_for_child(read_fd, pid, 5.0) == {"crash": "test process ended unseen"}
+    os.waitpid(pid, 0)

@@ -18,8 +18,8 @@ import time
 import warnings
 from typing import Any
 
-from mutgate.execution import reimport
-from mutgate.execution.child_wait import COLLECT, TESTS, PhaseClock, mark, wait_for_child
+from mutgate.execution import import_template, reimport
+from mutgate.execution.child_wait import COLLECT, TESTS, PhaseClock, wait_for_child
 from mutgate.execution.isolated import (
     PLUGIN_ARGS,
     covering_test_files,
@@ -28,14 +28,8 @@ from mutgate.execution.isolated import (
     write_spec,
 )
 from mutgate.execution.limits import enter_test_child, memory_limit
-from mutgate.execution.project_modules import import_ahead, project_packages
-from mutgate.execution.warm import (
-    NO_USABLE_TESTS,
-    PRISTINE_WARNING_FILTERS,
-    Job,
-    failed,
-)
-from mutgate.module_names import module_name
+from mutgate.execution.project_modules import forget_modules, import_ahead, project_packages
+from mutgate.execution.warm import NO_USABLE_TESTS, PRISTINE_WARNING_FILTERS, Job
 from mutgate.outcome import NO_TESTS
 from mutgate.store import Result
 
@@ -76,21 +70,20 @@ def run_fresh(root: str, args: list[str], job: Job, source: str, startup_s: floa
 
 def _reimport(warm: Any, root: str, project: list[str], job: Job, source: str,
               memory_limit_mb: int, startup_s: float, staged: bool) -> dict | None:
-    """The report of a child that runs ``job`` in a new collection of the warm session: its
-    imports and collection within the coverage run's start-up (which collected every file,
-    under coverage) and 2 s, its tests within the job's limit and that margin again."""
+    """The report of a child that runs ``job`` in a new collection of the warm session
+    (`import_template.py`): its imports and collection within the coverage run's start-up
+    (which collected every file, under coverage) and 2 s, its tests within the job's limit
+    and that margin again."""
     # The tests may also set up module and session fixtures that the coverage run charged to
     # tests outside this job: they keep the start-up's margin too.
-    clock = PhaseClock({COLLECT: startup_s + 2.0, TESTS: job.timeout_s + startup_s + 2.0},
-                       COLLECT)
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child: never returns
-        os.close(read_fd)
-        _reimport_child(warm.session.config, root, project, job, job.mutant.apply_to(source),
-                        write_fd, memory_limit(memory_limit_mb), staged)
-    os.close(write_fd)
-    return wait_for_child(read_fd, pid, clock)
+    def clock() -> PhaseClock:
+        return PhaseClock({COLLECT: startup_s + 2.0, TESTS: job.timeout_s + startup_s + 2.0},
+                          COLLECT)
+
+    target = reimport.Target(job.tests, job.digests, job.full, staged)
+    return import_template.run(warm.session.config, root, project, job.mutant.file,
+                               covering_test_files(job), target, job.mutant.apply_to(source),
+                               memory_limit(memory_limit_mb), clock)
 
 
 #: Whether this worker's pytest lets a child collect anew in the configured session.
@@ -108,44 +101,6 @@ def _import_new_modules(state: dict | None, root: str) -> None:
 
 #: The modules children reported that this worker has tried to import already.
 _TRIED: set[str] = set()
-
-
-def _new_modules(known: set[str], project: list[str]) -> list[str]:
-    """The modules loaded since ``known`` that are not under a package of ``project``."""
-    tops = {name.split(".", 1)[0] for name in project}
-    return sorted(name for name in sys.modules
-                  if name not in known and name.split(".", 1)[0] not in tops)
-
-
-def _reimport_child(config: Any, root: str, project: list[str], job: Job, mutated: str,
-                    write_fd: int, memory_limit_bytes: int, staged: bool) -> None:
-    status = 0
-    try:
-        enter_test_child(memory_limit_bytes)
-        try:
-            _forget_modules(project)
-            fixtures = reimport.prepare(config, set(project))
-        except Exception as exc:  # this pytest keeps its plugins elsewhere
-            os.write(write_fd, json.dumps({"unsupported": repr(exc)}).encode() + b"\n")
-            return
-        known = set(sys.modules)
-        finder = reimport.MutantFinder(os.path.join(root, job.mutant.file), mutated)
-        state = reimport.collect_and_run(config, covering_test_files(job), job.tests,
-                                         job.digests, finder, job.full, failed, fixtures,
-                                         staged, lambda phase: mark(write_fd, phase))
-        if not state["loaded"]:
-            module = sys.modules.get(module_name(root, job.mutant.file))
-            state["elsewhere"] = getattr(module, "__file__", None)
-        state["modules"] = _new_modules(known, project)
-        os.write(write_fd, json.dumps(state).encode() + b"\n")
-    except BaseException as exc:
-        try:
-            message = {"crash": f"{type(exc).__name__} in test process"}
-            os.write(write_fd, json.dumps(message).encode() + b"\n")
-        except BaseException:
-            status = 1
-    finally:
-        os._exit(status)
 
 
 def _fresh_child(args: list[str], files: list[str], root: str, spec_path: str,
@@ -187,23 +142,12 @@ def project_modules(root: str) -> list[str]:
 _PROJECT: dict = {}
 
 
-def _forget_modules(names: list[str]) -> None:
-    """Drop the modules ``names`` and the import hooks their code installed in
-    ``sys.meta_path``: a fresh process has none of them, and a module that looks for its own
-    hook when imported again (six does) would otherwise find the old one."""
-    project = set(names)
-    for name in names:
-        sys.modules.pop(name, None)
-    sys.meta_path[:] = [f for f in sys.meta_path
-                        if getattr(type(f), "__module__", None) not in project]
-
-
 def _forget_project(root: str) -> None:
     """Drop the project's modules, and the old session's import hooks and warning filters (a
     project's `filterwarnings = error` applied by the warm session would turn any plugin's
     warning in the new session into an error). A collection in the configured session
     (`reimport.py`) keeps both, as the fork path does."""
-    _forget_modules(project_modules(root))
+    forget_modules(project_modules(root))
     warnings.filters[:] = PRISTINE_WARNING_FILTERS
     warnings._filters_mutated()  # type: ignore[attr-defined]  (as catch_warnings does)
     from _pytest.assertion.rewrite import AssertionRewritingHook

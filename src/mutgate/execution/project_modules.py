@@ -66,6 +66,17 @@ def project_packages(prefix: str) -> set[str]:
     return packages
 
 
+def forget_modules(names: list[str]) -> None:
+    """Drop the modules ``names`` and the import hooks their code installed in
+    ``sys.meta_path``: a fresh process has none of them, and a module that looks for its own
+    hook when imported again (six does) would otherwise find the old one."""
+    project = set(names)
+    for name in names:
+        sys.modules.pop(name, None)
+    sys.meta_path[:] = [f for f in sys.meta_path
+                        if getattr(type(f), "__module__", None) not in project]
+
+
 def _locations_in_project(name: str, prefix: str) -> bool:
     try:
         spec = importlib.util.find_spec(name)

@@ -28,6 +28,8 @@ import itertools
 import os
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,16 +40,22 @@ from mutgate.test_identity import resolve
 
 
 class MutantFinder(importlib.abc.MetaPathFinder):
-    """Loads ``source`` instead of the file at ``path`` (real path) when it is imported."""
+    """Loads ``source`` instead of the file at ``path`` (real path) when it is imported. Its
+    ``on_import``, when set, is called once, when that import starts (`import_template.py`
+    forks there)."""
 
     def __init__(self, path: str, source: str) -> None:
         self.path = os.path.realpath(path)
         self.source = source
         self.loaded = False
+        self.on_import: Callable[[], None] | None = None
 
     def find_spec(self, fullname, path, target=None):
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is not None and spec.origin and os.path.realpath(spec.origin) == self.path:
+            hook, self.on_import = self.on_import, None
+            if hook is not None:
+                hook()
             spec.loader = _MutantLoader(fullname, spec.origin, self)
             return spec
         return None
@@ -64,6 +72,25 @@ class _MutantLoader(importlib.machinery.SourceFileLoader):
 
     def get_source(self, fullname):
         return self.finder.source
+
+
+@dataclass
+class Target:
+    """What a child runs: ``tests`` (ids of the coverage run, in the order to run them), the
+    coverage run's parameter digests of the parametrized ones, whether every test runs (the
+    kill matrix) rather than up to the first failure, and whether only the first test's file
+    is collected (``staged``). A paused child (`import_template.py`) sets the first three
+    anew for each mutant; nothing reads them before the mutated module is imported."""
+
+    tests: list[str]
+    digests: dict[str, str]
+    full: bool
+    staged: bool
+
+    def run(self) -> list[str]:
+        """The tests to run: with ``staged`` only those at the head of the list that are in
+        the first test's file."""
+        return _leading(self.tests) if self.staged else self.tests
 
 
 class _Collected:
@@ -145,48 +172,47 @@ def plugin_fixtures(manager: Any) -> Any:
     return manager
 
 
-def collect_and_run(config: Any, files: list[str], tests: list[str], digests: dict[str, str],
-                    finder: MutantFinder, full: bool, failed, fixtures: Any = None,
-                    staged: bool = True, phase=lambda name: None) -> dict[str, Any]:
-    """Collect the files of ``tests`` (ids of the coverage run) in a new session and run them
-    until the first failure (all of them with ``full``); the state in the isolated plugin's
-    shape. Only the files of ``tests`` are collected (`_OnlyThese`). With ``staged`` only
-    the file of the first test is collected, only its functions that run, and only the tests
-    that come first in ``tests`` and are in that file run: most static mutants fail the first
-    test, and collecting every covering file would cost more than running it. When none of
-    them fails and other tests remain, the state is marked (`beyond_first_file`) for the
-    caller to judge the mutant again with ``staged=False``: pytest imports every test file
-    before the first test runs, and a file imported after another file's tests is not what
-    it imports.
+def collect_and_run(config: Any, files: list[str], target: Target, finder: MutantFinder,
+                    failed, fixtures: Any = None, phase=lambda name: None) -> dict[str, Any]:
+    """Collect the files of ``target``'s tests in a new session and run them until the first
+    failure (all of them with ``target.full``); the state in the isolated plugin's shape. Only
+    ``files`` are collected (`_OnlyThese`). With ``target.staged`` only the file of the first
+    test is collected, only its functions that run, and only the tests that come first in the
+    list and are in that file run: most static mutants fail the first test, and collecting
+    every covering file would cost more than running it. When none of them fails and other
+    tests remain, the state is marked (`beyond_first_file`) for the caller to judge the mutant
+    again with ``staged`` off: pytest imports every test file before the first test runs, and
+    a file imported after another file's tests is not what it imports.
     ``phase`` is told when the collection (``"collect"``) and the tests (``"tests"``) start."""
     from _pytest.main import Session
     from _pytest.runner import runtestprotocol
 
-    if staged:
-        files, run = [_file_of(tests[0])], _leading(tests)
-    else:
-        run = tests
+    if target.staged:
+        files = [_file_of(target.tests[0])]
     collected = _Collected()
     config.pluginmanager.register(collected, "mutgate-collected")
     # Only the leading run leaves out the other functions' items: its only final verdict is a
     # failing test. A judgement with every file collected generates every item, as pytest
     # does, so a mutant that breaks another function's parametrization is a collection error.
-    config.pluginmanager.register(_OnlyThese(run, config.rootpath, items=staged),
-                                  "mutgate-only-these")
+    config.pluginmanager.register(_OnlyThese(target.run(), config.rootpath, items=target.staged),
+                                  ONLY_THESE)
     sys.meta_path.insert(0, finder)
     state: dict[str, Any] = {"killed_by": None, "ran": 0, "collect_error": None,
                              "loaded": False, "internal_error": None, "exitstatus": 0,
-                             "elsewhere": None, "killers": [] if full else None}
+                             "elsewhere": None, "killers": None}
     session = Session.from_config(config)
     _start(config, session, fixtures)
-    testing = _run(session, collected, state, files, run, digests, full, failed,
-                   runtestprotocol, phase)
-    if len(run) < len(tests) and not (state["killed_by"] or state["collect_error"]):
+    testing = _run(session, collected, state, files, target, failed, runtestprotocol, phase)
+    if len(target.run()) < len(target.tests) and not (state["killed_by"]
+                                                      or state["collect_error"]):
         state[_LATE] = True
     state["loaded"] = finder.loaded
     state["tests_ms"] = testing * 1000
     return state
 
+
+#: The name `collect_and_run` registers its `_OnlyThese` under.
+ONLY_THESE = "mutgate-only-these"
 
 _LATE = "beyond_first_file"
 
@@ -215,15 +241,31 @@ class _OnlyThese:
 
     def __init__(self, tests: list[str], rootpath: Path, items: bool = True) -> None:
         self.items = items
-        self.wanted: set[str] = set()
-        self.paths: set[Path] = set()
+        self.rootpath = rootpath
+        #: How many names it was asked about: until then, ``wanted`` has decided nothing.
+        self.asked = 0
+        self.wanted, self.paths = self._of(tests)
+
+    def _of(self, tests: list[str]) -> tuple[set[str], set[Path]]:
+        wanted: set[str] = set()
+        paths: set[Path] = set()
         for test in tests:
             file = _file_of(test)
             parts = [file, *test[len(file) + 2:].split("[", 1)[0].split("::")]
-            self.wanted.update("::".join(parts[:end]) for end in range(2, len(parts) + 1))
-            path = Path(os.path.normpath(rootpath / file))
-            self.paths.add(path)
-            self.paths.update(path.parents)
+            wanted.update("::".join(parts[:end]) for end in range(2, len(parts) + 1))
+            path = Path(os.path.normpath(self.rootpath / file))
+            paths.add(path)
+            paths.update(path.parents)
+        return wanted, paths
+
+    def retarget(self, tests: list[str]) -> bool:
+        """Collect the functions of ``tests`` instead, where that can still make no
+        difference: no name asked about yet, and the same files."""
+        wanted, paths = self._of(tests)
+        if paths != self.paths or (self.asked and self.items and wanted != self.wanted):
+            return False
+        self.wanted = wanted
+        return True
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_ignore_collect(self, collection_path: Path, config):
@@ -233,6 +275,7 @@ class _OnlyThese:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pycollect_makeitem(self, collector, name, obj):
+        self.asked += 1
         if self.items and isinstance(collector, (pytest.Module, pytest.Class)) and (
                 f"{collector.nodeid}::{name}" not in self.wanted):
             return []
@@ -240,25 +283,29 @@ class _OnlyThese:
 
 
 def _run(session: Any, collected: _Collected, state: dict[str, Any], files: list[str],
-         tests: list[str], digests: dict[str, str], full: bool, failed, runtestprotocol,
-         phase) -> float:
-    """Collect ``files`` into ``session`` and run ``tests`` of them; seconds spent in tests."""
+         target: Target, failed, runtestprotocol, phase) -> float:
+    """Collect ``files`` into ``session`` and run ``target``'s tests of them (read once the
+    collection is done); seconds spent in tests."""
     phase(COLLECT)
     # Node ids are relative to pytest's rootdir, which need not be where it was started.
+    lost = False
     try:
         session.perform_collect([str(session.config.rootpath / f) for f in files],
                                 genitems=True)
     except pytest.UsageError:
         # A file whose collection failed (a conftest the mutant breaks) is not found either:
         # that is the collection error plain pytest reports. Any other is mutgate's to say.
-        if collected.error is None:
-            state["lost"] = files[0]
-            return 0.0
+        lost = collected.error is None
+    tests, full = target.run(), target.full
+    state["killers"] = [] if full else None
+    if lost:
+        state["lost"] = files[0]
+        return 0.0
     phase(TESTS)
     state["collect_error"] = collected.error
     if collected.error:  # pytest runs no test after a collection error
         return 0.0
-    items = resolve({item.nodeid: item for item in session.items}, tests, digests)
+    items = resolve({item.nodeid: item for item in session.items}, tests, target.digests)
     lost = sorted({_file_of(test) for test in tests} - collected.files)
     if lost:  # never a verdict from fewer files than asked for
         state["lost"] = lost[0]
