@@ -33,6 +33,16 @@ SCRIPT = textwrap.dedent("""
     test.write_text(test.read_text() + "\\n\\ndef test_two():\\n    assert 2\\n")
     os.utime(test, ns=(1, 1))
     changed = rewrite._rewrite_test(test, config)[1]
+    import importlib.util, marshal, struct
+    stat = os.stat(test)
+    pyc = Path("test_one.rewritten.pyc")
+    pyc.write_bytes(importlib.util.MAGIC_NUMBER + bytes(4) + struct.pack(
+        "<LL", int(stat.st_mtime) & 0xFFFFFFFF, stat.st_size & 0xFFFFFFFF) + marshal.dumps(changed))
+    read = rewrite._read_pyc(test, pyc)
+    pyc.unlink()
+    read_again = rewrite._read_pyc(test, pyc)
+    os.utime(test, ns=(2 * 10**9, 2 * 10**9))
+    read_after_change = rewrite._read_pyc(test, pyc)
     sys.path.insert(0, os.getcwd())
     sys.dont_write_bytecode = True
     Path("mod_a.py").write_text("def f():\\n    return 1\\n")
@@ -49,6 +59,9 @@ SCRIPT = textwrap.dedent("""
         "same_module_code": same_module_code,
         "edited_module_runs_new_code": edited_module_runs_new_code,
         "same_object": first is again,
+        "pyc_read": read is not None and sorted(read.co_names) == sorted(changed.co_names),
+        "pyc_from_memory": read_again is read,
+        "pyc_forgotten_after_change": read_after_change is None,
         "changed_recompiled": changed is not first,
         "changed_names": sorted(changed.co_names),
         "registered": sorted(name for name, _ in config.pluginmanager.list_name_plugin()
@@ -73,6 +86,9 @@ def test_memos_answer_like_pytest_and_forget_changed_files(tmp_path: Path) -> No
     assert out["same_object"], "a second rewrite of an unchanged file should come from memory"
     assert out["changed_recompiled"], "a changed file must be rewritten again"
     assert "test_two" in out["changed_names"]
+    assert out["pyc_read"]
+    assert out["pyc_from_memory"], "a rewritten module read once should come from memory"
+    assert out["pyc_forgotten_after_change"], "a changed file's cached pyc must be read again"
     assert out["same_module_code"], "a project module imported again should not be recompiled"
     assert out["edited_module_runs_new_code"]
     assert out["restored"], "importlib.metadata.distributions must be restored after configuring"

@@ -28,8 +28,10 @@ from mutgate.execution.isolated import (
     write_spec,
 )
 from mutgate.execution.limits import enter_test_child, memory_limit
+from mutgate.execution.module_code import ModuleCode
 from mutgate.execution.project_modules import forget_modules, import_ahead, project_packages
 from mutgate.execution.warm import NO_USABLE_TESTS, PRISTINE_WARNING_FILTERS, Job
+from mutgate.module_names import module_name
 from mutgate.outcome import NO_TESTS
 from mutgate.store import Result
 
@@ -81,9 +83,27 @@ def _reimport(warm: Any, root: str, project: list[str], job: Job, source: str,
                           COLLECT)
 
     target = reimport.Target(job.tests, job.digests, job.full, staged)
+    finder = reimport.MutantFinder(os.path.join(root, job.mutant.file),
+                                   job.mutant.apply_to(source), _module_code(root, job, source),
+                                   (job.mutant.line, job.mutant.end_line))
     return import_template.run(warm.session.config, root, project, job.mutant.file,
-                               covering_test_files(job), target, job.mutant.apply_to(source),
+                               covering_test_files(job), target, finder,
                                memory_limit(memory_limit_mb), clock)
+
+
+def _module_code(root: str, job: Job, source: str) -> ModuleCode | None:
+    """The mutated file's `ModuleCode`, made once per worker, under the name its module was
+    loaded from here (the name children compile it under)."""
+    known = _MODULE_CODE.get(job.mutant.file)
+    if known is None or known[0] != source:
+        module = sys.modules.get(module_name(root, job.mutant.file))
+        path = getattr(module, "__file__", None) or os.path.join(root, job.mutant.file)
+        known = (source, ModuleCode.of(path, source))
+        _MODULE_CODE[job.mutant.file] = known
+    return known[1]
+
+
+_MODULE_CODE: dict[str, tuple[str, ModuleCode | None]] = {}
 
 
 #: Whether this worker's pytest lets a child collect anew in the configured session.

@@ -63,10 +63,10 @@ _REFUSED: set[tuple] = set()
 
 
 def run(config: Any, root: str, project: list[str], mutant_file: str, files: list[str],
-        target: reimport.Target, mutated: str, limit_bytes: int,
+        target: reimport.Target, finder: reimport.MutantFinder, limit_bytes: int,
         clock: Callable[[], PhaseClock]) -> dict | None:
     """The report of a child that runs ``target`` with the module ``mutant_file`` (relative to
-    ``root``) imported from ``mutated``: from a template of that module where there is one,
+    ``root``) imported by ``finder``: from a template of that module where there is one,
     else from a new child of this worker, which becomes one where it can. ``clock`` makes
     the child's time limits."""
     key = (mutant_file, (_file_of(target.tests[0]),) if target.staged else tuple(files),
@@ -74,24 +74,24 @@ def run(config: Any, root: str, project: list[str], mutant_file: str, files: lis
     template = _TEMPLATES.get(key)
     if template is not None:
         _TEMPLATES.move_to_end(key)
-        state = _from_template(template, target, mutated, clock())
+        state = _from_template(template, target, finder, clock())
         if state is not _GONE:
             return state
         _drop(key)  # it died: the mutant runs again from a new first child
-    return _first(config, root, project, mutant_file, files, target, mutated, limit_bytes,
+    return _first(config, root, project, mutant_file, files, target, finder, limit_bytes,
                   clock(), key)
 
 
 def _first(config: Any, root: str, project: list[str], mutant_file: str, files: list[str],
-           target: reimport.Target, mutated: str, limit_bytes: int, clock: PhaseClock,
-           key: tuple) -> dict | None:
+           target: reimport.Target, finder: reimport.MutantFinder, limit_bytes: int,
+           clock: PhaseClock, key: tuple) -> dict | None:
     control, theirs = socket.socketpair()
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # child: never returns
         os.close(read_fd)
         control.close()
-        _first_child(config, root, project, mutant_file, files, target, mutated,
+        _first_child(config, root, project, mutant_file, files, target, finder,
                      _Channel(write_fd), theirs if key not in _REFUSED else None, limit_bytes)
     theirs.close()
     os.close(write_fd)
@@ -113,10 +113,10 @@ def _first(config: Any, root: str, project: list[str], mutant_file: str, files: 
 _GONE: dict = {}
 
 
-def _from_template(template: _Template, target: reimport.Target, mutated: str,
-                   clock: PhaseClock) -> dict | None:
+def _from_template(template: _Template, target: reimport.Target,
+                   finder: reimport.MutantFinder, clock: PhaseClock) -> dict | None:
     read_fd, write_fd = os.pipe()
-    sent = _send(template, target, mutated, write_fd)
+    sent = _send(template, target, finder, write_fd)
     os.close(write_fd)
     if not sent:
         os.close(read_fd)
@@ -148,8 +148,10 @@ def _file_of(test: str) -> str:
     return test.split("::", 1)[0]
 
 
-def _send(template: _Template, target: reimport.Target, mutated: str, write_fd: int) -> bool:
-    payload = pickle.dumps((target.tests, target.digests, target.full, mutated))
+def _send(template: _Template, target: reimport.Target, finder: reimport.MutantFinder,
+          write_fd: int) -> bool:
+    payload = pickle.dumps((target.tests, target.digests, target.full, finder.source,
+                            finder.lines))
     try:
         template.control.settimeout(10.0)
         socket.send_fds(template.control, [struct.pack("!Q", len(payload))], [write_fd])
@@ -225,10 +227,10 @@ class _Pause:
             request = _receive(self.control)
             if request is None:
                 os._exit(0)
-            fd, (tests, digests, full, mutated) = request
+            fd, (tests, digests, full, mutated, lines) = request
             self.channel.fd = fd
             self.target.tests, self.target.digests, self.target.full = tests, digests, full
-            self.finder.source, self.finder.loaded = mutated, False
+            self.finder.source, self.finder.lines, self.finder.loaded = mutated, lines, False
             if not only.retarget(self.target.run()):
                 # Never sent: the worker keys templates by these files.
                 self.channel.send({"crash": "template asked for other files"})
@@ -236,8 +238,8 @@ class _Pause:
 
 
 def _first_child(config: Any, root: str, project: list[str], mutant_file: str,
-                 files: list[str], target: reimport.Target, mutated: str, channel: _Channel,
-                 control: socket.socket | None, limit_bytes: int) -> None:
+                 files: list[str], target: reimport.Target, finder: reimport.MutantFinder,
+                 channel: _Channel, control: socket.socket | None, limit_bytes: int) -> None:
     status = 0
     try:
         enter_test_child(limit_bytes)
@@ -248,7 +250,6 @@ def _first_child(config: Any, root: str, project: list[str], mutant_file: str,
             channel.send({"unsupported": repr(exc)})
             return
         known = set(sys.modules)
-        finder = reimport.MutantFinder(os.path.join(root, mutant_file), mutated)
         pause = None
         if control is not None:
             pause = _Pause(config, control, channel, target, finder)

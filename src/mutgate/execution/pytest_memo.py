@@ -31,7 +31,8 @@ def install(root: str) -> None:
 
 
 def _remember_rewrites() -> None:
-    """Keep each rewritten test module's code, keyed by its file's path, size and mtime."""
+    """Keep each rewritten test module's code, keyed by its file's path, size and mtime: the
+    code pytest rewrote, and the code it read from its cache of rewritten modules."""
     from _pytest.assertion import rewrite
 
     original = rewrite._rewrite_test
@@ -48,6 +49,25 @@ def _remember_rewrites() -> None:
 
     rewrite_test.mutgate_memo = True  # type: ignore[attr-defined]
     rewrite._rewrite_test = rewrite_test
+    read_pyc = getattr(rewrite, "_read_pyc", None)
+    if read_pyc is None:
+        return
+    read: dict[tuple[str, str, int, int], Any] = {}
+
+    def remembered_read_pyc(source, pyc, trace=lambda x: None):
+        try:
+            stat = os.stat(source)
+        except OSError:
+            return read_pyc(source, pyc, trace)
+        key = (str(source), str(pyc), stat.st_mtime_ns, stat.st_size)
+        if key not in read:
+            code = read_pyc(source, pyc, trace)
+            if code is None:
+                return None
+            read[key] = code
+        return read[key]
+
+    rewrite._read_pyc = remembered_read_pyc
 
 
 class _KnownDistribution(importlib.metadata.Distribution):

@@ -36,17 +36,21 @@ from typing import Any
 import pytest
 
 from mutgate.execution.child_wait import COLLECT, TESTS
+from mutgate.execution.module_code import ModuleCode
 from mutgate.test_identity import resolve
 
 
 class MutantFinder(importlib.abc.MetaPathFinder):
-    """Loads ``source`` instead of the file at ``path`` (real path) when it is imported. Its
-    ``on_import``, when set, is called once, when that import starts (`import_template.py`
-    forks there)."""
+    """Loads ``source`` instead of the file at ``path`` (real path) when it is imported: where
+    ``module`` (the unmutated module's `ModuleCode`) is given, compiled in part, the edit
+    being on ``lines`` (first and last). Its ``on_import``, when set, is called once, when
+    that import starts (`import_template.py` forks there)."""
 
-    def __init__(self, path: str, source: str) -> None:
+    def __init__(self, path: str, source: str, module: ModuleCode | None = None,
+                 lines: tuple[int, int] = (0, 0)) -> None:
         self.path = os.path.realpath(path)
         self.source = source
+        self.module, self.lines = module, lines
         self.loaded = False
         self.on_import: Callable[[], None] | None = None
 
@@ -60,6 +64,11 @@ class MutantFinder(importlib.abc.MetaPathFinder):
             return spec
         return None
 
+    def code(self, filename: str):
+        if self.module is not None and self.module.path == filename:
+            return self.module.compile(self.source, *self.lines)
+        return compile(self.source, filename, "exec", dont_inherit=True)
+
 
 class _MutantLoader(importlib.machinery.SourceFileLoader):
     def __init__(self, fullname: str, path: str, finder: MutantFinder) -> None:
@@ -68,7 +77,7 @@ class _MutantLoader(importlib.machinery.SourceFileLoader):
 
     def get_code(self, fullname):
         self.finder.loaded = True
-        return compile(self.finder.source, self.path, "exec", dont_inherit=True)
+        return self.finder.code(self.path)
 
     def get_source(self, fullname):
         return self.finder.source
