@@ -11,13 +11,18 @@ with `cluster.py`, which this module calls for the dask backend and which never 
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
+import shutil
 import sys
+import tempfile
 import threading
 import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 from mutgate.errors import ConfigError
 from mutgate.execution.batch import BatchOutcome, RunContext, resident_mb
@@ -51,15 +56,33 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="mutgate-parent-watch", daemon=True).start()
 
 
-def start_session(root: str, session_args: tuple[str, ...], key: str) -> None:
+def start_session(root: str, session_args: tuple[str, ...], key: str, roll: str = "",
+                  jobs: int = 1) -> None:
     """The task `prestart` sends: this worker's test session, started before its first batch
-    (the coverage run goes on meanwhile). A failure is kept for that batch to meet."""
-    if "session" in _WORKER or "session_error" in _WORKER:
-        return
-    try:
-        _new_session(root, session_args, key)
-    except BaseException as exc:  # noqa: BLE001  (re-raised by the first batch's _session)
-        _WORKER["session_error"] = exc
+    (the coverage run goes on meanwhile). A failure is kept for that batch to meet. The task
+    ends once ``jobs`` workers have signed the ``roll`` directory (or after `ROLL_CALL_S`): a
+    worker that started its session before the others were up would otherwise take their
+    tasks too, and leave them to start theirs when the first batch comes."""
+    if roll:
+        with contextlib.suppress(OSError):
+            Path(roll, str(os.getpid())).touch()
+    if "session" not in _WORKER and "session_error" not in _WORKER:
+        try:
+            _new_session(root, session_args, key)
+        except BaseException as exc:  # noqa: BLE001  (re-raised by the first batch's _session)
+            _WORKER["session_error"] = exc
+    deadline = time.monotonic() + ROLL_CALL_S
+    while roll and time.monotonic() < deadline:
+        try:
+            if len(os.listdir(roll)) >= jobs:
+                return
+        except OSError:
+            return
+        time.sleep(0.02)
+
+
+#: How long a prestarted worker waits for the others to take their sessions' tasks.
+ROLL_CALL_S = 10.0
 
 
 def _new_session(root: str, session_args: tuple[str, ...], key: str) -> WarmSession:
@@ -234,8 +257,10 @@ def prestart(key: str, root: str, session_args: tuple[str, ...], jobs: int) -> N
     them if no batch ever came."""
     executor = _executor(key, jobs)
     _PRESTARTED[key] = executor
+    roll = tempfile.mkdtemp(prefix="mutgate-prestart-")
+    atexit.register(shutil.rmtree, roll, ignore_errors=True)
     for _ in range(jobs):
-        executor.submit(start_session, root, session_args, key)
+        executor.submit(start_session, root, session_args, key, roll, jobs)
 
 
 def discard_unused(key: str) -> None:
