@@ -39,9 +39,13 @@ class _Body:
 class ModuleCode:
     """The unmutated module at ``path``, and how to compile a mutant of it in part."""
 
-    def __init__(self, path: str, lines: list[str], original: types.CodeType,
+    def __init__(self, path: str, source: str, original: types.CodeType,
                  bodies: list[_Body], codes: dict[tuple[str, int], types.CodeType]) -> None:
-        self.path, self.lines, self.original = path, lines, original
+        self.path, self.source, self.original = path, source, original
+        self.lines = _lines(source)
+        self.starts = [0]  # where each line starts in ``source``, and its end
+        for line in self.lines:
+            self.starts.append(self.starts[-1] + len(line))
         self.bodies, self.codes = bodies, codes
 
     @classmethod
@@ -64,7 +68,7 @@ class ModuleCode:
             codes[key] = code
         lines = _lines(source)
         bodies = [body for body in _bodies(tree, lines, codes) if body.key not in repeated]
-        module = cls(path, lines, original, bodies, codes)
+        module = cls(path, source, original, bodies, codes)
         if not bodies or not _same(module._compiled(lines, bodies), original):
             return None
         return module
@@ -72,14 +76,30 @@ class ModuleCode:
     def compile(self, mutated: str, first_line: int, last_line: int) -> types.CodeType:
         """The code of ``mutated``, this module with one edit on lines ``first_line`` to
         ``last_line`` of the original: in part where that is exact, else whole."""
-        lines = _lines(mutated)
-        if len(lines) == len(self.lines):
+        lines = self._mutated_lines(mutated, first_line, last_line)
+        if lines is not None:
             left_out = [body for body in self.bodies
                         if body.last < first_line or body.first > last_line]
             code = self._compiled(lines, left_out)
             if code is not None:
                 return code
         return compile(mutated, self.path, "exec", dont_inherit=True)
+
+    def _mutated_lines(self, mutated: str, first: int, last: int) -> list[str] | None:
+        """The lines of ``mutated``, split anew only from ``first`` to ``last``: None unless
+        the text around them is the original's and they are as many as before."""
+        if not 1 <= first <= last <= len(self.lines):
+            return None
+        start, end = self.starts[first - 1], self.starts[last]
+        tail = len(self.source) - end
+        changed_end = len(mutated) - tail
+        if (changed_end < start or mutated[:start] != self.source[:start]
+                or mutated[changed_end:] != self.source[end:]):
+            return None
+        middle = _lines(mutated[start:changed_end])
+        if len(middle) != last - first + 1:
+            return None
+        return self.lines[:first - 1] + middle + self.lines[last:]
 
     def _compiled(self, lines: list[str], left_out: list[_Body]) -> types.CodeType | None:
         reduced = list(lines)
