@@ -5,8 +5,8 @@ and the one imported after it (``late``) run their import-time code. With a temp
 comes before the mutated module runs once per template and what comes after once per mutant;
 the verdicts must be those of the isolated reference either way, through a timeout and a
 mutant that breaks the import. Where the mutated module is first imported only while pytest
-generates a test's items (a ``pytest_generate_tests`` hook), the child does not become a
-template and every mutant runs from its own import.
+generates a test's items (a ``pytest_generate_tests`` hook), or only by a test, the child
+does not become a template and every mutant runs from its own import.
 """
 
 from __future__ import annotations
@@ -82,6 +82,48 @@ def test_runs():
 """
 
 
+# No conftest and no test module imports the module: it is first imported by a test, and
+# each lambda is covered by its own tests. Those in test_a assert nothing, so every mutant
+# is judged with both files collected, where a template must not stand inside a test.
+TABLE = """\
+OPS = {
+    "double": lambda x: x * 2,
+    "inc": lambda x: x + 1,
+}
+"""
+
+TABLE_A = """\
+def test_double_runs():
+    from pkg import table
+
+    table.OPS["double"](1)
+
+
+def test_inc_runs():
+    from pkg import table
+
+    table.OPS["inc"](1)
+"""
+
+TABLE_B = """\
+import time
+
+
+def test_double():
+    from pkg import table
+
+    time.sleep(0.05)
+    assert table.OPS["double"](2) == 4
+
+
+def test_inc():
+    from pkg import table
+
+    time.sleep(0.05)
+    assert table.OPS["inc"](1) == 2
+"""
+
+
 def verdicts(root: Path, isolation: str) -> dict[tuple[str, str], str]:
     lines = CONSTS.splitlines()
     found = {}
@@ -127,6 +169,16 @@ def refused(fast_pytest_subprocesses, tmp_path_factory, make_project):
         "tests/test_consts.py": LAZY_TESTS})
 
 
+@pytest.fixture(scope="module")
+def in_a_test(fast_pytest_subprocesses, tmp_path_factory, make_project):
+    root = make_project(tmp_path_factory.mktemp("in-a-test"), {
+        "pkg/__init__.py": "", "pkg/table.py": TABLE, "tests/__init__.py": "",
+        "tests/test_a.py": TABLE_A, "tests/test_b.py": TABLE_B})
+    return ({(m["line"], m["original"]): m["status"]
+             for m in mutants_of_run(root, {"jobs": 1, "isolation": isolation})
+             if m["file"] == "pkg/table.py"} for isolation in ("auto", "subprocess"))
+
+
 def test_the_verdicts_through_a_template_are_the_references(templated) -> None:
     default, isolated, _ = templated
     assert default == EXPECTED
@@ -148,3 +200,8 @@ def test_a_module_first_imported_while_items_are_made_gets_no_template(refused) 
     assert isolated == EXPECTED
     # Every mutant's child imported everything itself.
     assert len(imports["pkg.early"]) >= len(EXPECTED) + 1
+
+
+def test_a_module_first_imported_by_a_test_gets_no_template(in_a_test) -> None:
+    default, isolated = in_a_test
+    assert default == isolated == {(2, "*"): "killed", (3, "+"): "killed"}

@@ -15,7 +15,8 @@ wrote none.
 Where something before the import can depend on the mutant, the first child does not become a
 template and finishes its own mutant: when the import comes after pytest has begun sorting
 test functions by the tests to run (`reimport._OnlyThese.asked`), or never comes during
-collection. The worker then stops trying for that module and those files.
+collection (a test imports the module): the worker then stops trying for that module and
+those files.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from mutgate.module_names import module_name
 
 #: Templates kept alive per worker: a batch mixes a few modules and both kinds of judgement.
 KEPT = 8
+
 
 @dataclass
 class _Template:

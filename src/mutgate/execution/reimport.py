@@ -211,7 +211,13 @@ def collect_and_run(config: Any, files: list[str], target: Target, finder: Mutan
                              "elsewhere": None, "killers": None}
     session = Session.from_config(config)
     _start(config, session, fixtures)
-    testing = _run(session, collected, state, files, target, failed, runtestprotocol, phase)
+
+    def enter(name: str) -> None:
+        if name == TESTS:  # an import in a test is not where a template can stand
+            finder.on_import = None
+        phase(name)
+
+    testing = _run(session, collected, state, files, target, failed, runtestprotocol, enter)
     if len(target.run()) < len(target.tests) and not (state["killed_by"]
                                                       or state["collect_error"]):
         state[_LATE] = True
