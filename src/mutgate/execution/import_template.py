@@ -48,8 +48,9 @@ from mutgate.execution.project_modules import forget_modules
 from mutgate.execution.warm import failed
 from mutgate.module_names import module_name
 
-#: Templates kept alive per worker: a batch mixes a few modules and both kinds of judgement.
-KEPT = 8
+#: Templates kept alive per worker: a batch mixes a few modules and both kinds of judgement
+#: (on marshmallow 8 made 32 first children where 4 made 36); each holds its own memory.
+KEPT = 4
 
 
 @dataclass
