@@ -25,7 +25,6 @@ import contextlib
 import gc
 import json
 import os
-import pickle
 import socket
 import struct
 import sys
@@ -153,8 +152,8 @@ def _file_of(test: str) -> str:
 
 def _send(template: _Template, target: reimport.Target, finder: reimport.MutantFinder,
           write_fd: int) -> bool:
-    payload = pickle.dumps((target.tests, target.digests, target.full, finder.source,
-                            finder.lines))
+    payload = json.dumps([target.tests, target.digests, target.full, finder.source,
+                          list(finder.lines)]).encode()
     try:
         template.control.settimeout(10.0)
         socket.send_fds(template.control, [struct.pack("!Q", len(payload))], [write_fd])
@@ -164,7 +163,7 @@ def _send(template: _Template, target: reimport.Target, finder: reimport.MutantF
     return True
 
 
-def _receive(control: socket.socket) -> tuple[int, tuple] | None:
+def _receive(control: socket.socket) -> tuple[int, list] | None:
     """The next request of the worker: the report pipe and what to run; None once it has
     closed the socket."""
     header, fds, _, _ = socket.recv_fds(control, 8, 1)
@@ -183,7 +182,7 @@ def _receive(control: socket.socket) -> tuple[int, tuple] | None:
             return None
         chunks.append(chunk)
         left -= len(chunk)
-    return fds[0], pickle.loads(b"".join(chunks))
+    return fds[0], json.loads(b"".join(chunks))
 
 
 class _Channel:
@@ -233,7 +232,8 @@ class _Pause:
             fd, (tests, digests, full, mutated, lines) = request
             self.channel.fd = fd
             self.target.tests, self.target.digests, self.target.full = tests, digests, full
-            self.finder.source, self.finder.lines, self.finder.loaded = mutated, lines, False
+            self.finder.source, self.finder.lines = mutated, (lines[0], lines[1])
+            self.finder.loaded = False
             if not only.retarget(self.target.run()):
                 # Never sent: the worker keys templates by these files.
                 self.channel.send({"crash": "template asked for other files"})
